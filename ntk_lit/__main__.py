@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/05a_main.ipynb #3743a2d6
+# %% ../nbs/05a_main.ipynb #0da65611
 if __name__ == '__main__' and __package__ == 'ntk_lit':
     from ntk_lit.cli import main
     raise SystemExit(main())
