@@ -6,7 +6,8 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #c4ba15e7
+# %% ../nbs/index.ipynb #4950b408
 from .activations import Activation, get_activation, builtin_activations
 from .network import MLP
-from .gradient_flow import mse_cost, empirical_ntk, gradient_descent
+from .gradient_flow import mse_cost, gradient_descent, kernel_flow
+from .empirical import empirical_ntk, ntk_cost
