@@ -65,9 +65,9 @@ def n_params(params):
 
 
 def memory_estimates(case, P):
-    "Bytes of the largest buffers: Jacobian contraction keeps N·k·P floats (twice for J1, J2)."
+    "Bytes of the largest buffers: Jacobian contraction keeps N·k·P floats (twice for J1, J2), NTK-vector products once."
     nkp4 = case['n'] * case['outputs'] * P * 4
-    return {'nt_1': 2 * nkp4, 'engine:jacobian': 2 * nkp4}
+    return {'nt_1': 2 * nkp4, 'engine:jacobian': 2 * nkp4, 'reference': nkp4, 'engine:ntvp': nkp4}
 
 
 def discover():
@@ -100,7 +100,7 @@ def auto_choice(f, params, x):
     "Which method the engine's 'auto' picks here (private helpers; None when they are absent)."
     try:
         from ntk_lit.empirical import _choose, _model_stats
-        return _choose(_model_stats(f, params, x), x.shape[0], x.shape[0])
+        return _choose(_model_stats(f, params, x), x.shape[0], x.shape[0], symmetric=True)
     except Exception: return None
 
 
@@ -190,6 +190,13 @@ def summarise(cases, ours, peer, kernels):
             verdict = 'met' if ratio >= goal else 'MISSED'
         targets.append(dict(case=c, target=f'structured ≥ {goal:g}× NT best ({best})', method=who, ratio=ratio, verdict=verdict,
                             nt_best=best, nt_best_s=best_t, ref_for_diff=ref_name))
+        mine = {l: v['median_s'] for l, v in ours[c].items() if l.startswith('engine:') and l != 'engine:auto' and v['status'] == 'ok'}
+        auto = ours[c].get('engine:auto', {})
+        if mine and auto.get('status') == 'ok':
+            fastest = min(mine, key=mine.get)
+            slow = auto['median_s'] / mine[fastest]
+            targets.append(dict(case=c, target=f'auto ≤ 1.5× our fastest ({fastest}); chose {auto.get("chose")}', method='engine:auto',
+                                ratio=slow, verdict='met' if slow <= 1.5 else 'MISSED'))
     return rows, targets
 
 
@@ -221,7 +228,7 @@ def to_markdown(cases, rows, targets, meta):
             L.append(f"| {r['side']} | {r['method']} | {status} | {fmt(r.get('median_s'), '.4f')} | {runs(r)} | "
                      f"{fmt(r.get('first_s'), '.2f')} | {fmt(r.get('nt_best_over_this'), '.2f')} | {fmt(r.get('max_rel_diff_vs_nt'), '.1e')} |")
         L.append('')
-    L += ['## Targets (issue 4)', '', '| case | target | our method | ratio | verdict |', '|---|---|---|---:|---|']
+    L += ['## Targets (issue 4)', '', 'ratio: NT best / ours for the speed targets; auto / our fastest for the auto target.', '', '| case | target | our method | ratio | verdict |', '|---|---|---|---:|---|']
     for t in targets:
         L.append(f"| {t['case']} | {t['target']} | {t['method'] or '—'} | {fmt(t['ratio'], '.2f')} | {t['verdict']} |")
     return '\n'.join(L) + '\n'

@@ -5,161 +5,195 @@
 # %% ../nbs/05_empirical_ntk.ipynb #4f13a62f
 from __future__ import annotations
 
-import math
+from collections import OrderedDict
 from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .gradient_flow import _check_finite_params, _check_model, _check_output
-from .gradient_flow import empirical_ntk as _ntvp_ntk
+from .gradient_flow import _check_kernel_args
+from .structured import _pair, _side, _static, structured_plan
 
 # %% auto #0
 __all__ = ['METHODS', 'ntk_cost', 'empirical_ntk']
 
 # %% ../nbs/05_empirical_ntk.ipynb #3c1c628c
-@partial(jax.jit, static_argnames=('f',))
-def _jacobian_block(f, params, x1, x2):
-    "J1 J2ᵀ leaf by leaf: (N1, k, *leaf) Jacobians contracted over the leaf's axes."
-    def jac(x):
-        out = f(params, x)
-        J = jax.jacrev(lambda p: f(p, x))(params)
-        return J, out.ndim
-    (J1, nd), (J2, _) = jac(x1), jac(x2)
-    def contract(a, b):
-        lead = nd  # axes (N,) or (N, k) in front of the leaf's own axes
-        axes = list(range(lead, a.ndim))
-        return jnp.tensordot(a, b, axes=(axes, axes))  # (N1[, k], N2[, k])
-    K = sum(jax.tree.leaves(jax.tree.map(contract, J1, J2)))
-    return K if nd == 1 else K.transpose(0, 2, 1, 3)
+_hi = jax.lax.Precision.HIGHEST
 
-def _block(method, f, params, x1, x2):
-    if method == 'jacobian': return _jacobian_block(f, params, x1, x2)
-    if method == 'ntvp': return _ntvp_ntk(f, params, x1, x2)
-    from ntk_lit.structured import structured_ntk
-    return structured_ntk(f, params, x1, x2)
+def _one(f, xi):
+    "θ ↦ the k outputs of f at the single example xi, as a (k,) vector."
+    return lambda p: jnp.reshape(f(p, xi[None])[0], (-1,))
+
+def _layout(K, trace, scalar):
+    "(N1, k, N2, k) -> (N1, N2, k, k), or the diagonal mean (N1, N2)."
+    if trace or scalar: return jnp.einsum('imjm->ij', K) / K.shape[1]
+    return K.transpose(0, 2, 1, 3)
+
+@partial(jax.jit, static_argnames=('f', 'trace', 'scalar'))
+def _jacobian_block(f, params, x1, x2, trace, scalar):
+    "J1 J2ᵀ from per-example Jacobians (N, k, *leaf), contracted leaf by leaf."
+    jac = lambda x: jax.tree.leaves(jax.vmap(lambda xi: jax.jacrev(_one(f, xi))(params))(x))
+    J1 = jac(x1)
+    J2 = J1 if x2 is None else jac(x2)
+    flat = lambda a: a.reshape(a.shape[0], a.shape[1], -1)
+    if trace or scalar:
+        return sum(jnp.einsum('imp,jmp->ij', flat(a), flat(b), precision=_hi) for a, b in zip(J1, J2)) / J1[0].shape[1]
+    return sum(jnp.einsum('imp,jnp->ijmn', flat(a), flat(b), precision=_hi) for a, b in zip(J1, J2))
+
+@partial(jax.jit, static_argnames=('f', 'trace', 'scalar'))
+def _ntvp_block(f, params, x1, x2, trace, scalar):
+    "Per example of x1 and output m, ∇θf_m(x1_i) by one reverse pass; then its derivative of f on all of x2 by one forward pass."
+    x2 = x1 if x2 is None else x2
+    def row(xi):
+        out, pullback = jax.vjp(_one(f, xi), params)
+        grads = jax.vmap(pullback)(jnp.eye(out.size, dtype=out.dtype))[0]
+        K = jax.vmap(lambda g: jax.jvp(lambda p: f(p, x2), (params,), (g,))[1])(grads)  # (k, N2[, k])
+        return K.reshape(out.size, x2.shape[0], out.size)
+    return _layout(jax.vmap(row)(x1), trace, scalar)
+
+@partial(jax.jit, static_argnames=('f',))
+def _factors(f, params, x):
+    "The structured factors of a batch (`ntk_lit.structured`): computed once per block, reused across blocks."
+    return _side(f, params, x)
+
+@partial(jax.jit, static_argnames=('trace',))
+def _pair_factors(F1, F2, trace):
+    return _pair(F1, F2, trace)
+
+def _structured_block(f, params, x1, x2, trace, scalar):
+    F1 = _factors(f, params, x1)
+    return _pair_factors(F1, F1 if x2 is None else _factors(f, params, x2), trace or scalar)
+
+_BLOCKS = {'jacobian': _jacobian_block, 'ntvp': _ntvp_block, 'structured': _structured_block}
 
 # %% ../nbs/05_empirical_ntk.ipynb #8fad59ee
 def _forward_stats(f, params, x):
-    "FLOPs and output bytes of one example's forward pass, from XLA's cost analysis."
-    lowered = jax.jit(f).lower(params, x[:1])
-    try: ca = lowered.compile().cost_analysis()
+    "FLOPs and activation size (in numbers) of one example's forward pass, from XLA's cost analysis."
+    try:
+        ca = jax.jit(f).lower(params, x[:1]).compile().cost_analysis()
+        if isinstance(ca, (list, tuple)): ca = ca[0] if ca else None
     except Exception: ca = None
-    if isinstance(ca, (list, tuple)): ca = ca[0] if ca else None
     n_params = sum(int(np.prod(jnp.shape(l))) for l in jax.tree.leaves(params))
     flops = float(ca.get('flops', 0.0)) if ca else 0.0
     act = float(ca.get('bytes accessed', 0.0)) if ca else 0.0
-    return max(flops, 2.0 * n_params), max(act, 4.0 * n_params) / 4, n_params
+    return max(flops, 2.0 * n_params), max(act / 4, float(n_params)), n_params
 
-def _structured_split(f, params, x):
-    "(P_struct, Σ widths of the products, P_rest), or None when the structured method is unavailable."
-    try:
-        from ntk_lit.structured import matmul_leaves
-        info = matmul_leaves(f, params, x[:1])
-    except Exception: return None
-    return info['structured_params'], info['structured_width'], info['rest_params']
+_STATS = OrderedDict()  # (model, parameter and input shapes) -> stats; the 64 most recent
 
 def _model_stats(f, params, x1):
-    "Per-example quantities of the cost model: forward FLOPs F, activation size a, P, k, itemsize, structured split."
+    "Per-example quantities of the cost model: forward FLOPs F, activation size a, P, k, itemsize, structured plan."
+    leaves, treedef = jax.tree.flatten(params)
+    key = (_static(f), treedef, tuple((jnp.shape(l), jnp.result_type(l)) for l in leaves), x1.shape[1:], x1.dtype)
+    if key in _STATS: _STATS.move_to_end(key); return _STATS[key]
     out = jax.eval_shape(f, params, x1[:1])
     F, a, P = _forward_stats(f, params, x1)
-    return dict(F=F, a=a, P=P, k=1 if len(out.shape) == 1 else out.shape[1],
-                item=jnp.dtype(out.dtype).itemsize, split=_structured_split(f, params, x1))
+    try: plan = structured_plan(f, params, x1[:1])
+    except Exception: plan = None  # a model the jaxpr reader cannot follow: the structured method is not offered
+    s = dict(F=F, a=a, P=P, k=1 if len(out.shape) == 1 else out.shape[1], item=jnp.dtype(out.dtype).itemsize, plan=plan)
+    _STATS[key] = s
+    if len(_STATS) > 64: _STATS.popitem(last=False)
+    return s
 
-def _costs(s, n1, n2):
+def _costs(s, n1, n2, trace=False, symmetric=False):
     "{'method': (flops, bytes)} from the per-example stats for blocks of n1 × n2 points."
-    F, a, P, k, item = s['F'], s['a'], s['P'], s['k'], s['item']
-    cost = {'jacobian': (3 * F * (n1 + n2) * k + 2 * n1 * n2 * k * k * P, ((n1 + n2) * k * P + n1 * n2 * k * k) * item),
-            'ntvp': (3 * F * n1 * k * (1 + n2), (n1 * k * P + n1 * k * n2 * a + n1 * n2 * k * k) * item)}
-    if s['split'] is not None:
-        _, width_s, p_rest = s['split']
-        cost['structured'] = (3 * F * (n1 + n2) * k + 2 * n1 * n2 * k * k * (width_s + p_rest),
-                              ((n1 + n2) * k * (width_s + p_rest) + n1 * n2 * k * k) * item)
+    F, a, P, k, item, plan = s['F'], s['a'], s['P'], s['k'], s['item'], s['plan']
+    m, kk = (n1 if symmetric else n1 + n2), (k if trace else k * k)
+    cost = {'jacobian': (m * (1 + 2 * k) * F + 2 * n1 * n2 * kk * P, (m * k * P + n1 * n2 * kk) * item),
+            'ntvp': (n1 * (1 + 2 * k) * F + 2 * n1 * k * n2 * F, (n1 * k * P + n1 * k * n2 * a + n1 * n2 * kk) * item)}
+    if plan is not None:
+        cost['structured'] = (m * (1 + k) * F + plan.pair_flops(n1, n2, trace),
+                              (m * plan.factor_size() + n1 * n2 * (1 + 2 * kk)) * item)
     return cost
 
 def ntk_cost(f,  # the model f(params, x)
              params,  # its parameters, any pytree
              x1,  # a batch like the first argument of `empirical_ntk`
-             x2=None):  # and the second (None: x1)
-    "Estimated {'method': (flops, bytes)} of each exact method for these batches."
-    x1 = jnp.asarray(x1); x2 = x1 if x2 is None else jnp.asarray(x2)
-    return _costs(_model_stats(f, params, x1), x1.shape[0], x2.shape[0])
+             x2=None,  # and the second (None: x1, the symmetric case)
+             *, trace=False):  # whether only the diagonal mean of the k × k blocks is wanted
+    "Estimated {'method': (flops, bytes)} of each exact method for these batches (no blocking)."
+    x1, x2_, _ = _check_kernel_args(f, params, x1, x2)
+    return _costs(_model_stats(f, params, x1), x1.shape[0], x2_.shape[0], bool(trace), x2 is None)
 
 # %% ../nbs/05_empirical_ntk.ipynb #68cdefc9
 _SAFETY = 2  # XLA's temporaries (transposes, the pullback's residuals) roughly double the arrays the cost model counts
 
-def _block_size(stats, n1, n2, method, memory_budget, out_bytes):
-    "The largest block size b (a power of two, or the whole batch) whose working memory fits next to the output."
-    left = memory_budget - out_bytes
-    for b in (2 ** e for e in range(20, -1, -1)):
-        b1, b2 = min(b, n1), min(b, n2)
-        if _SAFETY * _costs(stats, b1, b2)[method][1] <= left: return max(b1, b2)
+def _block_size(stats, n1, n2, method, memory_budget, out_bytes, trace=False, symmetric=False):
+    "(b, cache): the largest block size whose working memory fits next to the output; cache: keep every block's structured factors."
+    item = stats['item']
+    for cache in ((True, False) if method == 'structured' and stats['plan'] is not None else (False,)):
+        for b in (2 ** e for e in range(20, -1, -1)):
+            b1, b2 = min(b, n1), min(b, n2)
+            need = _SAFETY * _costs(stats, b1, b2, trace, symmetric)[method][1]
+            if cache:
+                rounded = lambda n: -(-n // b) * b
+                need += (rounded(n1) + (0 if symmetric else rounded(n2))) * stats['plan'].factor_size() * item
+            if out_bytes + need <= memory_budget: return max(b1, b2), cache
+    one = int(_SAFETY * _costs(stats, 1, 1, trace, symmetric)[method][1])
     raise ValueError(f'memory_budget of {memory_budget:,} bytes is too small: the output alone needs {out_bytes:,} bytes '
-                     f'and one block of one point with method {method!r} needs {int(_SAFETY * _costs(stats, 1, 1)[method][1]):,} more')
+                     f'and one block of one point with method {method!r} needs {one:,} more')
 
 # %% ../nbs/05_empirical_ntk.ipynb #753cbae1
 METHODS = ('auto', 'jacobian', 'ntvp', 'structured')
 
-def _choose(stats, n1, n2):
-    cost = _costs(stats, n1, n2)
+def _choose(stats, n1, n2, trace=False, symmetric=False):
+    "The method of least estimated FLOPs."
+    cost = _costs(stats, n1, n2, trace, symmetric)
     return min(cost, key=lambda m: cost[m][0])
+
+def _check_size(name, v):
+    if v is not None and (isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1):
+        raise ValueError(f'{name} must be a positive integer{" (bytes)" if name == "memory_budget" else ""}, got {v!r}')
 
 def empirical_ntk(f,  # the model, f(params, x) -> (N,) or (N, k), any pytree of parameters
                   params,  # θ at which the kernel is taken
                   x1,  # first batch of inputs, (N1, ...)
-                  x2=None,  # second batch, (N2, ...) shaped like x1; None: x1, and only half the blocks are computed
+                  x2=None,  # second batch, (N2, ...) shaped like x1; None: x1, and only half the work is done
                   *, method='auto',  # 'jacobian', 'ntvp', 'structured', or 'auto' (cheapest by `ntk_cost`)
                   trace=False,  # return the mean of the k diagonal blocks, (N1, N2)
                   batch_size=None,  # compute in blocks of at most this many points per side
                   memory_budget=None):  # bytes for the output plus one block; sets the block size
-    "The empirical NTK ∇θf(x1)ᵀ∇θf(x2): (N1, N2) for scalar models, (N1, N2, k, k) blocks for k outputs."
-    _check_model(f)
+    "The empirical NTK ∇θf(x1)ᵀ∇θf(x2): (N1, N2) for scalar models or with `trace`, (N1, N2, k, k) blocks otherwise."
     if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
-    x1 = jnp.asarray(x1)
-    symmetric = x2 is None
-    x2 = x1 if symmetric else jnp.asarray(x2)
-    if x1.ndim == 0: raise ValueError('x1 must be a batch of points (N1, ...), got a scalar')
-    if x2.ndim == 0 or x2.shape[1:] != x1.shape[1:]:
-        raise ValueError(f'x2 must be a batch of points shaped like x1, (N2, *{x1.shape[1:]}); got {x2.shape}')
-    _check_finite_params(params)
-    for name, x in (('x1', x1), ('x2', x2)):
-        if jnp.issubdtype(x.dtype, jnp.inexact) and not np.isfinite(np.asarray(x)).all():
-            raise ValueError(f'{name} contains NaN or inf')
-        try: out = jax.eval_shape(f, params, x)
-        except Exception as e: raise ValueError(f'f(params, {name}) failed: {type(e).__name__}: {e}') from e
-        _check_output(out.shape, x.shape[0], name)
+    _check_size('batch_size', batch_size); _check_size('memory_budget', memory_budget)
+    x1, x2_, shape = _check_kernel_args(f, params, x1, x2)
+    symmetric, scalar, trace = x2 is None, len(shape) == 1, bool(trace)
+    (n1, n2), k = (x1.shape[0], x2_.shape[0]), 1 if scalar else shape[1]
     stats = _model_stats(f, params, x1) if (method == 'auto' or memory_budget is not None) else None
-    if method == 'auto': method = _choose(stats, x1.shape[0], x2.shape[0])
-    k = 1 if len(out.shape) == 1 else out.shape[1]
-    n1, n2 = x1.shape[0], x2.shape[0]
-    per = 1 if (trace or len(out.shape) == 1) else k * k
+    if method == 'auto': method = _choose(stats, n1, n2, trace, symmetric)
+    cache = True
     if memory_budget is not None:
-        if not isinstance(memory_budget, (int, np.integer)) or memory_budget <= 0:
-            raise ValueError(f'memory_budget must be a positive number of bytes, got {memory_budget!r}')
-        bs = _block_size(stats, n1, n2, method, memory_budget, n1 * n2 * per * jnp.dtype(out.dtype).itemsize)
-        batch_size = bs if batch_size is None else min(batch_size, bs)
-    if batch_size is None: return _finish(_block(method, f, params, x1, x2), trace, len(out.shape))
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f'batch_size must be a positive integer, got {batch_size!r}')
-    return _blocked(method, f, params, x1, x2, symmetric, int(batch_size), trace, len(out.shape), k, out.dtype)
+        out_bytes = n1 * n2 * (1 if trace or scalar else k * k) * stats['item']
+        b, cache = _block_size(stats, n1, n2, method, memory_budget, out_bytes, trace, symmetric)
+        batch_size = b if batch_size is None else min(batch_size, b)
+    f = _static(f)
+    if batch_size is None or batch_size >= max(n1, n2):
+        return _BLOCKS[method](f, params, x1, None if symmetric else x2_, trace, scalar)
+    return _blocked(method, f, params, x1, None if symmetric else x2_, int(batch_size), trace, scalar, k, cache)
 
-def _finish(K, trace, out_ndim):
-    if out_ndim == 1 or not trace: return K
-    return jnp.trace(K, axis1=2, axis2=3) / K.shape[-1]
-
-def _blocked(method, f, params, x1, x2, symmetric, b, trace, out_ndim, k, dtype):
-    "Assemble the Gram in host memory, block by block; mirror the lower blocks when symmetric."
-    n1, n2 = x1.shape[0], x2.shape[0]
-    tail = () if (out_ndim == 1 or trace) else (k, k)
-    K = np.empty((n1, n2, *tail), dtype=dtype)
-    pad = lambda x, n: jnp.concatenate([x, jnp.repeat(x[-1:], b - n, 0)]) if n < b else x  # one compiled shape
-    for i in range(0, n1, b):
-        xi, ni = x1[i:i + b], min(b, n1 - i)
-        for j in range(i if symmetric else 0, n2, b):
-            xj, nj = x2[j:j + b], min(b, n2 - j)
-            blk = np.asarray(_finish(_block(method, f, params, pad(xi, ni), pad(xj, nj)), trace, out_ndim))[:ni, :nj]
+# %% ../nbs/05_empirical_ntk.ipynb #03c30c28
+def _blocked(method, f, params, x1, x2, b, trace, scalar, k, cache):
+    "Assemble the Gram in host memory, block by block; x2 None: upper blocks only, mirrored."
+    symmetric = x2 is None
+    xs2 = x1 if symmetric else x2
+    tail = () if (scalar or trace) else (k, k)
+    dtype = jax.eval_shape(f, params, x1[:1]).dtype
+    K = np.empty((x1.shape[0], xs2.shape[0], *tail), dtype=dtype)
+    pad = lambda x: x if x.shape[0] == b else jnp.concatenate([x, jnp.repeat(x[-1:], b - x.shape[0], 0)])  # one compiled shape
+    rows = [(i, min(b, x1.shape[0] - i)) for i in range(0, x1.shape[0], b)]
+    cols = rows if symmetric else [(j, min(b, xs2.shape[0] - j)) for j in range(0, xs2.shape[0], b)]
+    part = lambda x, i, n: pad(x[i:i + n])
+    if method == 'structured' and cache:
+        Fr = [_factors(f, params, part(x1, i, n)) for i, n in rows]
+        Fc = Fr if symmetric else [_factors(f, params, part(xs2, j, n)) for j, n in cols]
+        block = lambda r, c: _pair_factors(Fr[r], Fc[c], trace or scalar)
+    else:
+        block = lambda r, c: _BLOCKS[method](f, params, part(x1, *rows[r]),
+                                             None if symmetric and r == c else part(xs2, *cols[c]), trace, scalar)
+    for r, (i, ni) in enumerate(rows):
+        for c, (j, nj) in enumerate(cols):
+            if symmetric and c < r: continue
+            blk = np.asarray(block(r, c))[:ni, :nj]
             K[i:i + ni, j:j + nj] = blk
-            if symmetric and j > i:
-                K[j:j + nj, i:i + ni] = blk.swapaxes(0, 1) if not tail else blk.transpose(1, 0, 3, 2)
+            if symmetric and c > r: K[j:j + nj, i:i + ni] = blk.swapaxes(0, 1) if not tail else blk.transpose(1, 0, 3, 2)
     return K

@@ -42,13 +42,8 @@ def _check_output(shape, n, name):
     if len(shape) not in (1, 2) or shape[0] != n:
         raise ValueError(f'f(params, {name}) must have shape (N,) or (N, k) with N = {n} points, got {tuple(shape)}')
 
-# %% ../nbs/02_gradient_flow.ipynb #0c33b161
-def empirical_ntk(f,  # the model, f(params, x) -> (N,) or (N, k)
-                  params,  # the parameters θ at which the kernel is taken, any pytree
-                  x1,  # first batch of inputs, (N1, ...)
-                  x2=None,  # second batch, (N2, ...) shaped like x1; None means x1
-                  *, trace=False):  # return the mean of the k diagonal blocks, (N1, N2)
-    "K(x1_i, x2_j; θ) = ∇θf(x1_i)ᵀ∇θf(x2_j) (eq. 5): (N1, N2) for scalar models, (N1, N2, k, k) blocks for k outputs."
+def _check_kernel_args(f, params, x1, x2):
+    "The argument checks shared by every empirical-kernel function: (x1, x2, shape of f(params, x1)); x2 None means x1."
     _check_model(f)
     x1 = jnp.asarray(x1)
     x2 = x1 if x2 is None else jnp.asarray(x2)
@@ -59,7 +54,21 @@ def empirical_ntk(f,  # the model, f(params, x) -> (N,) or (N, k)
     for name, x in (('x1', x1), ('x2', x2)):
         if not isinstance(x, jax.core.Tracer) and jnp.issubdtype(x.dtype, jnp.inexact) and not np.isfinite(np.asarray(x)).all():
             raise ValueError(f'{name} contains NaN or inf')
-        _check_output(jax.eval_shape(f, params, x).shape, x.shape[0], name)
+        try: shape = jax.eval_shape(f, params, x).shape
+        except Exception as e: raise ValueError(f'f(params, {name}) failed: {type(e).__name__}: {e}') from e
+        _check_output(shape, x.shape[0], name)
+        if name == 'x1': out = shape
+        if x2 is x1: break
+    return x1, x2, out
+
+# %% ../nbs/02_gradient_flow.ipynb #0c33b161
+def empirical_ntk(f,  # the model, f(params, x) -> (N,) or (N, k)
+                  params,  # the parameters θ at which the kernel is taken, any pytree
+                  x1,  # first batch of inputs, (N1, ...)
+                  x2=None,  # second batch, (N2, ...) shaped like x1; None means x1
+                  *, trace=False):  # return the mean of the k diagonal blocks, (N1, N2)
+    "K(x1_i, x2_j; θ) = ∇θf(x1_i)ᵀ∇θf(x2_j) (eq. 5): (N1, N2) for scalar models, (N1, N2, k, k) blocks for k outputs."
+    x1, x2, _ = _check_kernel_args(f, params, x1, x2)
     try: hash(f)
     except TypeError: return _ntk.__wrapped__(f, params, x1, x2, bool(trace))  # an unhashable model cannot be a static argument
     return _ntk(f, params, x1, x2, bool(trace))

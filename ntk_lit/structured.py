@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import Literal
 
-from .gradient_flow import _check_finite_params, _check_model, _check_output
+from .gradient_flow import _check_kernel_args
 
 # %% auto #0
 __all__ = ['structured_ntk', 'StructuredPlan', 'structured_plan']
@@ -220,29 +220,14 @@ def _structured(f, params, x1, x2, trace, scalar):
     return _pair(F1, F1 if x2 is None else _side(f, params, x2), trace or scalar)
 
 # %% ../nbs/04_structured_ntk.ipynb #c0014
-def _check_args(f, params, x1, x2):
-    "The argument checks of `ntk_lit.gradient_flow.empirical_ntk`, from its own helpers; returns the output shape."
-    _check_model(f)
-    if x1.ndim == 0: raise ValueError('x1 must be a batch of points (N1, ...), got a scalar')
-    if x2.ndim == 0 or x2.shape[1:] != x1.shape[1:]:
-        raise ValueError(f'x2 must be a batch of points shaped like x1, (N2, *{x1.shape[1:]}); got {x2.shape}')
-    _check_finite_params(params)
-    for name, x in (('x1', x1), ('x2', x2)):
-        if jnp.issubdtype(x.dtype, jnp.inexact) and not np.isfinite(np.asarray(x)).all(): raise ValueError(f'{name} contains NaN or inf')
-        shape = jax.eval_shape(f, params, x).shape
-        _check_output(shape, x.shape[0], name)
-    return shape
-
 def structured_ntk(f,  # the model, f(params, x) -> (N,) or (N, k)
                    params,  # the parameters θ, any pytree
                    x1,  # first batch of inputs, (N1, ...)
                    x2=None,  # second batch, (N2, ...) shaped like x1; None means x1 (its factors are computed once)
                    *, trace=False):  # return the mean of the k diagonal blocks, (N1, N2)
     "The empirical NTK with every matrix-product weight's share as (A Aᵀ) ⊙ (G Gᵀ) and the rest exact: (N1, N2) or (N1, N2, k, k)."
-    x1 = jnp.asarray(x1)
-    shape = _check_args(f, params, x1, x1 if x2 is None else jnp.asarray(x2))
-    x2 = None if x2 is None else jnp.asarray(x2)
-    return _structured(_static(f), params, x1, x2, bool(trace), len(shape) == 1)
+    x1, x2_, shape = _check_kernel_args(f, params, x1, x2)
+    return _structured(_static(f), params, x1, None if x2 is None else x2_, bool(trace), len(shape) == 1)
 
 # %% ../nbs/04_structured_ntk.ipynb #c0015
 class StructuredPlan:
