@@ -164,11 +164,13 @@ def drift_sweep(config: ExplorerConfig,  # the settings; its width is the larges
     return dict(widths=np.asarray(widths), drift=np.stack(drift), rows=rows)
 
 # %% ../nbs/93_explorer.ipynb #f3df6bd4
+_MARGINS = dict(left=0.11, right=0.98, bottom=0.15, top=0.9)  # fixed: a layout engine would double the drawing time
+
 def draw_kernels(fig,  # a matplotlib Figure, cleared and redrawn
                  rows):  # the output of `kernel_rows`
     "Panel 1: Θ(x₀, x(γ)) of every network at initialisation, their mean ± one standard deviation, and the limit."
     fig.clear()
-    ax = fig.subplots()
+    ax = fig.subplots(gridspec_kw=_MARGINS)
     g, r0 = rows['gamma'], rows['row_init']
     ax.plot(g, r0.T, color='C0', lw=0.6, alpha=0.45)
     m, s = r0.mean(0), r0.std(0, ddof=1)
@@ -178,7 +180,6 @@ def draw_kernels(fig,  # a matplotlib Figure, cleared and redrawn
     ax.set(xlabel='γ  (x = (cos γ, sin γ, 0, …))', ylabel='Θ(x₀, x)', xlim=(-np.pi, np.pi),
            title=f'at initialisation, width {rows["width"]}')
     ax.grid(alpha=0.3); ax.legend(fontsize=8, loc='upper right')
-    if hasattr(fig, 'set_layout_engine'): fig.set_layout_engine('constrained')
     return fig
 
 def draw_training(fig,  # a matplotlib Figure, cleared and redrawn
@@ -186,7 +187,7 @@ def draw_training(fig,  # a matplotlib Figure, cleared and redrawn
                   sweep):  # `drift_sweep` for the same settings
     "Panel 2: the kernels before and after training, and how far they moved against the width with the n^-1/2 guide."
     fig.clear()
-    ax, ax_d = fig.subplots(1, 2, width_ratios=(1.6, 1))
+    ax, ax_d = fig.subplots(1, 2, gridspec_kw=dict(_MARGINS, width_ratios=(1.6, 1), left=0.075, wspace=0.32))
     g = rows['gamma']
     ax.plot(g, rows['row_init'].T, color='C0', lw=0.6, alpha=0.45)
     ax.plot(g, rows['row_final'].T, color='C3', lw=0.8, ls='--', alpha=0.7)
@@ -203,7 +204,6 @@ def draw_training(fig,  # a matplotlib Figure, cleared and redrawn
     ax_d.set(xlabel='width n', ylabel='‖Θ_T − Θ_0‖ / ‖Θ_0‖', title='kernel drift')
     for a in (ax, ax_d): a.grid(alpha=0.3)
     ax_d.legend(fontsize=8)
-    if hasattr(fig, 'set_layout_engine'): fig.set_layout_engine('constrained')
     return fig
 
 def figure_png(fig, dpi=80) -> bytes:
