@@ -101,14 +101,22 @@ def _check_params(self: MLP, params):
             raise ValueError(f'params[{l}] has W {jnp.shape(layer["W"])}, b {jnp.shape(layer["b"])}; '
                              f'expected W {(n_out, n_in)}, b {(n_out,)}')
 
-def _apply(self: MLP, params, x):
+def _scale_override(name, v):
+    if v is None or isinstance(v, jax.core.Tracer): return v
+    return _check_scale(name, v)
+
+def _apply(self: MLP, params, x, *,
+           weight_std=None,  # σ_w to use instead of the spec's; may be a traced array (vary it under `jit` without recompiling)
+           beta=None):  # β to use instead of the spec's; likewise
     "f_θ(x) = α̃^(L)(x; θ) for inputs x of shape (..., n0); returns (..., nL)."
     _check_params(self, params)
     a = _check_input(self, x)
+    sw = self.weight_std if weight_std is None else _scale_override('weight_std', weight_std)
+    b = self.beta if beta is None else _scale_override('beta', beta)
     hi = jax.lax.Precision.HIGHEST
     for l, layer in enumerate(params):
         h = jnp.matmul(a, layer['W'].T, precision=hi)
-        if self.parameterization == 'ntk': h = (self.weight_std / math.sqrt(self.widths[l])) * h + self.beta * layer['b']
+        if self.parameterization == 'ntk': h = (sw / math.sqrt(self.widths[l])) * h + b * layer['b']
         else: h = h + layer['b']
         a = self.activation(h)
     return h
