@@ -13,4 +13,9 @@ from .gradient_flow import mse_cost, gradient_descent, kernel_flow
 from .empirical import empirical_ntk, ntk_cost
 from .gaussian import Expectations
 from .limit import limit_kernels, LimitKernels, LimitLayers, arccos_kernel, arccos_ntk
+from .random_functions import RandomFunctions, random_functions, PowerLaw, fit_power_law
+from .linearize import linearize, train_linearized, linearization_gaps
+from .dynamics import mse_dynamics, kernel_ode, dynamics_gaps
+from .convergence import kernel_distances
+from .constancy import training_changes
 from .explorer import explorer, ExplorerConfig, Explorer

@@ -94,31 +94,38 @@ def _check_lr_steps(lr, steps):
     if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f'steps must be a non-negative integer, got {steps!r}')
 
-def _check_data(f, params, x, y, x_eval):
+def _check_data(f, params, x, y, x_eval, cost=None):
     _check_model(f); _check_finite_params(params)
     out = jax.eval_shape(f, params, x)
     _check_output(out.shape, jnp.shape(x)[0], 'x')
-    if jnp.shape(y) != out.shape: raise ValueError(f'y must have the shape of f(params, x), {out.shape}, got {jnp.shape(y)}')
+    if cost is not None:  # the cost checks y against outputs of the right shape (labels need not have it)
+        if not callable(getattr(cost, 'value', None)): raise TypeError(f'cost must have a method value(f_vals, y), got {cost!r}')
+        cost.value(jnp.zeros(out.shape, out.dtype), y)
+    elif jnp.shape(y) != out.shape: raise ValueError(f'y must have the shape of f(params, x), {out.shape}, got {jnp.shape(y)}')
     if x_eval is not None and jnp.shape(x_eval)[1:] != jnp.shape(x)[1:]:
         raise ValueError(f'x_eval must be a batch of points shaped like x, (N, *{jnp.shape(x)[1:]}); got {jnp.shape(x_eval)}')
 
-def _sgd_step(f, x, y, opt, params, state):
-    "One optax step on eq. 1; also returns the cost and the outputs before the step."
-    (cost, out), grads = jax.value_and_grad(lambda p: (mse_cost(f, p, x, y), f(p, x)), has_aux=True)(params)
+def _value(f, params, x, y, cost):
+    "Eq. 1, or another cost's value, at θ = params."
+    return mse_cost(f, params, x, y) if cost is None else cost.value(f(params, x), y)
+
+def _sgd_step(f, x, y, opt, params, state, cost=None):
+    "One optax step on eq. 1 (or `cost`); also returns the cost and the outputs before the step."
+    (value, out), grads = jax.value_and_grad(lambda p: (_value(f, p, x, y, cost), f(p, x)), has_aux=True)(params)
     updates, state = opt.update(grads, state, params)
-    return optax.apply_updates(params, updates), state, cost, out
+    return optax.apply_updates(params, updates), state, value, out
 
 # %% ../nbs/02_gradient_flow.ipynb #3af0c092
-@partial(jax.jit, static_argnames=('f', 'steps'))
-def _gd(f, params, x, y, lr, steps, x_eval):
+@partial(jax.jit, static_argnames=('f', 'steps', 'cost'))
+def _gd(f, params, x, y, lr, steps, x_eval, cost=None):
     opt = optax.sgd(lr)
     def record(params, cost, out):
         return {'cost': cost, 'f_train': out} | ({} if x_eval is None else {'f_eval': f(params, x_eval)})
     def body(carry, _):
-        new, state, cost, out = _sgd_step(f, x, y, opt, *carry)
-        return (new, state), record(carry[0], cost, out)
+        new, state, value, out = _sgd_step(f, x, y, opt, *carry, cost)
+        return (new, state), record(carry[0], value, out)
     (params, _), traj = jax.lax.scan(body, (params, opt.init(params)), length=steps)
-    last = record(params, mse_cost(f, params, x, y), f(params, x))
+    last = record(params, _value(f, params, x, y, cost), f(params, x))
     return params, jax.tree.map(lambda a, b: jnp.concatenate([a, b[None]]), traj, last)
 
 def gradient_descent(f,  # the model, f(params, x) -> (N,) or (N, k); static under jit
@@ -127,11 +134,12 @@ def gradient_descent(f,  # the model, f(params, x) -> (N,) or (N, k); static und
                      y,  # targets, the shape of f(params, x)
                      *, lr,  # the learning rate η > 0
                      steps,  # number of full-batch steps, an integer ≥ 0
-                     x_eval=None):  # optional inputs (N_eval, ...) at which to record the outputs
+                     x_eval=None,  # optional inputs (N_eval, ...) at which to record the outputs
+                     cost=None):  # None for eq. 1; or a hashable cost with `value(f_vals, y)`, e.g. `CrossEntropy()`
     "Full-batch gradient descent on eq. 1 with `optax.sgd(lr)`: returns (θ_steps, trajectory with 'cost', 'f_train', 'f_eval')."
-    _check_lr_steps(lr, steps); _check_data(f, params, x, y, x_eval)
+    _check_lr_steps(lr, steps); _check_data(f, params, x, y, x_eval, cost)
     x_eval = None if x_eval is None else jnp.asarray(x_eval)
-    return _gd(f, params, jnp.asarray(x), jnp.asarray(y), lr, int(steps), x_eval)
+    return _gd(f, params, jnp.asarray(x), jnp.asarray(y), lr, int(steps), x_eval, cost)
 
 # %% ../nbs/02_gradient_flow.ipynb #ed1db903
 def function_space_step(kernel_zx,  # K(z_j, x_i): (Nz, n) for scalar outputs, (Nz, n, k, k) for k outputs
