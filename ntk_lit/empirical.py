@@ -120,15 +120,18 @@ _SAFETY = 2  # XLA's temporaries (transposes, the pullback's residuals) roughly 
 
 def _block_size(stats, n1, n2, method, memory_budget, out_bytes, trace=False, symmetric=False):
     "(b, cache): the largest block size whose working memory fits next to the output; cache: keep every block's structured factors."
-    item = stats['item']
-    for cache in ((True, False) if method == 'structured' and stats['plan'] is not None else (False,)):
+    def largest(cache):
         for b in (2 ** e for e in range(20, -1, -1)):
             b1, b2 = min(b, n1), min(b, n2)
             need = _SAFETY * _costs(stats, b1, b2, trace, symmetric)[method][1]
             if cache:
                 rounded = lambda n: -(-n // b) * b
-                need += (rounded(n1) + (0 if symmetric else rounded(n2))) * stats['plan'].factor_size() * item
-            if out_bytes + need <= memory_budget: return max(b1, b2), cache
+                need += (rounded(n1) + (0 if symmetric else rounded(n2))) * stats['plan'].factor_size() * stats['item']
+            if out_bytes + need <= memory_budget: return max(b1, b2)
+    plain = largest(False)
+    kept = largest(True) if method == 'structured' and stats['plan'] is not None else None
+    if kept is not None and (plain is None or 2 * kept >= plain): return kept, True  # reuse factors unless that halves the blocks
+    if plain is not None: return plain, False
     one = int(_SAFETY * _costs(stats, 1, 1, trace, symmetric)[method][1])
     raise ValueError(f'memory_budget of {memory_budget:,} bytes is too small: the output alone needs {out_bytes:,} bytes '
                      f'and one block of one point with method {method!r} needs {one:,} more')

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 import math
 from functools import partial
 
@@ -80,9 +81,49 @@ def _find_uses(eqns, leaf_keys, x_key, out):
     if _key(out) in alias: bad.add(alias[_key(out)][0])
     return {i: (None if i in bad else u) for i, u in uses.items()}
 
+def _bias_sites(eqns, leaf_keys, uses, leaves):
+    "Dense layers whose product y = W·a is scaled by a constant and added to a bias leaf: {W: (add equation, s_W, bias leaf, s_b, axes of y there)}."
+    consumers, producer, leaf_of = defaultdict(list), {}, {k: i for i, k in enumerate(leaf_keys)}
+    for idx, (eqn, args, res) in enumerate(eqns):
+        for pos, a in enumerate(args):
+            if not isinstance(a, _Lit): consumers[a].append((idx, pos))
+        for r in res: producer[r] = idx
+    only = lambda key: consumers[key][0] if len(consumers[key]) == 1 else (None, None)
+    scalar = lambda a: isinstance(a, _Lit) and jnp.ndim(a.val) == 0
+    sites = {}
+    for w, us in uses.items():
+        if not us or len(us) != 1: continue
+        idx, side, _ = us[0]
+        C, w_free, S = _use_dims(eqns, us[0])
+        eqn = eqns[idx][0]
+        if S != 1 or eqn.invars[side].aval.ndim - len(eqn.params['dimension_numbers'][0][side]) != 1: continue
+        shape, cur, s_w, perm = eqn.outvars[0].aval.shape, eqns[idx][2][0], None, tuple(range(eqn.outvars[0].aval.ndim))
+        while True:  # through a scaling by a constant and transposes (vmap of one example moves axes)
+            j, pos = only(cur)
+            if j is None: break
+            e = eqns[j][0]
+            if e.primitive.name == 'mul' and s_w is None and scalar(eqns[j][1][1 - pos]): s_w = eqns[j][1][1 - pos]
+            elif e.primitive.name == 'transpose': perm = tuple(perm[i] for i in e.params['permutation'])
+            else: break
+            cur = eqns[j][2][0]
+        if j is None or eqns[j][0].primitive.name not in ('add', 'add_any') or \
+                eqns[j][0].outvars[0].aval.shape != tuple(shape[p] for p in perm): continue
+        key, s_b = eqns[j][1][1 - pos], None
+        while not isinstance(key, _Lit) and key not in leaf_of and len(consumers[key]) == 1 and key in producer:
+            e, a, _ = eqns[producer[key]]
+            if e.primitive.name in ('broadcast_in_dim', 'reshape') and math.prod(e.outvars[0].aval.shape) == math.prod(e.invars[0].aval.shape):
+                key = a[0]
+            elif e.primitive.name == 'mul' and s_b is None and sum(map(scalar, a)) == 1:
+                s_b, key = (a[0], a[1]) if scalar(a[0]) else (a[1], a[0])
+            else: break
+        b = leaf_of.get(key) if not isinstance(key, _Lit) else None
+        if b is None or uses[b] is not None or len(consumers[key]) != 1 or jnp.ndim(leaves[b]) > 1 or jnp.size(leaves[b]) != w_free: continue
+        sites[w] = (j, s_w, b, s_b, perm)
+    return sites
+
 # %% ../nbs/04_structured_ntk.ipynb #c0009
-def _run(eqns, leaf_keys, x_key, out, leaves, x, probes):
-    "Evaluate the flat program, adding probes[idx] to the output of product idx and recording its other operand."
+def _run(eqns, leaf_keys, x_key, out, leaves, x, probes, record):
+    "Evaluate the flat program, adding probes[idx] to the output of equation idx and recording the other operand of each product in record."
     env = dict(zip(leaf_keys, leaves)) | {x_key: x}
     read = lambda a: a.val if isinstance(a, _Lit) else env[a]
     seen = {}
@@ -90,10 +131,8 @@ def _run(eqns, leaf_keys, x_key, out, leaves, x, probes):
         vals = [read(a) for a in args]
         o = eqn.primitive.bind(*vals, **eqn.primitive.get_bind_params(eqn.params))
         o = o if eqn.primitive.multiple_results else [o]
-        if idx in probes:
-            side = probes[idx][1]
-            seen[idx] = vals[1 - side]
-            o = [o[0] + probes[idx][0]]
+        if idx in record: seen[idx] = vals[1 - record[idx]]
+        if idx in probes: o = [o[0] + probes[idx]]
         env.update(zip(res, o))
     return read(out), seen
 
@@ -134,30 +173,41 @@ def _factors(eqns, use, a, g):
 
 # %% ../nbs/04_structured_ntk.ipynb #c0010
 def _plan(f, leaves, treedef, x):
-    "The flat program and, per leaf, its products (a list), or None where it must fall back."
+    "The flat program; per leaf its products (a list), [] if unused, or None where it must fall back; and the bias sites."
     prog = _program(f, leaves, treedef, x)
     uses = _find_uses(*prog)
     for i, u in uses.items():
         if not jnp.issubdtype(jnp.result_type(leaves[i]), jnp.inexact) or (u and len({_split(prog[0], v) for v in u}) > 1): uses[i] = None
-    return prog, uses
+    sites = _bias_sites(prog[0], prog[1], uses, leaves)
+    for _, _, b, _, _ in sites.values(): uses[b] = []  # its share is computed with its layer's weight
+    return prog, uses, sites
 
-def _example_factors(prog, uses, leaves, x):
+def _value(atom): return 1.0 if atom is None else atom.val
+
+def _example_factors(prog, uses, sites, leaves, x):
     "For one example x: per structured leaf its inputs A (C, S) and cotangents G (k, W_free, S); and the Jacobian (k, P_rest) of the other leaves."
     eqns, leaf_keys, x_key, out = prog
-    sides = {u[0]: u[1] for us in uses.values() if us for u in us}
+    record = {u[0]: u[1] for us in uses.values() if us for u in us}
+    at = {l: [sites[l][0]] if l in sites else [u[0] for u in us] for l, us in uses.items() if us}  # where each product's cotangent is probed
     rest = [i for i, u in uses.items() if u is None]
-    zeros = {i: jnp.zeros(eqns[i][0].outvars[0].aval.shape, eqns[i][0].outvars[0].aval.dtype) for i in sides}
+    zeros = {i: jnp.zeros(eqns[i][0].outvars[0].aval.shape, eqns[i][0].outvars[0].aval.dtype) for s in at.values() for i in s}
     def run(e, r):
         ls = list(leaves)
         for i, v in zip(rest, r): ls[i] = v
-        return _run(eqns, leaf_keys, x_key, out, ls, x, {i: (e[i], s) for i, s in sides.items()})
+        return _run(eqns, leaf_keys, x_key, out, ls, x, e, record)
     o, pullback, seen = jax.vjp(run, zeros, [leaves[i] for i in rest], has_aux=True)
     g, jr = jax.vmap(pullback)(jnp.eye(o.size, dtype=o.dtype).reshape(o.size, *o.shape))
     res = {}
     for l, us in uses.items():
         if not us: continue
-        AG = [_factors(eqns, u, seen[u[0]], g[u[0]]) for u in us]
-        res[l] = (jnp.concatenate([a for a, _ in AG], 1), jnp.concatenate([b for _, b in AG], 2))
+        gs = [g[i] for i in at[l]]
+        if l in sites: gs = [gs[0].transpose([0] + [1 + q for q in np.argsort(sites[l][4])])]  # back to the axes of y = W·a
+        AG = [_factors(eqns, u, seen[u[0]], gi) for u, gi in zip(us, gs)]
+        A, G = jnp.concatenate([a for a, _ in AG], 1), jnp.concatenate([b for _, b in AG], 2)
+        if l in sites:  # y = s_W (W a) + s_b b: W's a scaled by s_W and the bias's constant input s_b share one cotangent
+            _, s_w, _, s_b, _ = sites[l]
+            A = jnp.concatenate([_value(s_w) * A, jnp.full((1, 1), _value(s_b), A.dtype)])
+        res[l] = (A, G)
     J = jnp.concatenate([j.reshape(o.size, -1) for j in jr], 1) if rest else jnp.zeros((o.size, 0), o.dtype)
     return res, J
 
@@ -190,8 +240,8 @@ def _gram(A1, G1, A2, G2, trace):
 def _side(f, params, x):
     "Every factor of a batch x: ({leaf: (A (N, C, S), G (N, k, W, S))}, J_rest (N, k, P_rest))."
     leaves, treedef = jax.tree.flatten(params)
-    prog, uses = _plan(f, leaves, treedef, x)
-    return jax.vmap(lambda xi: _example_factors(prog, uses, leaves, xi))(x)
+    prog, uses, sites = _plan(f, leaves, treedef, x)
+    return jax.vmap(lambda xi: _example_factors(prog, uses, sites, leaves, xi))(x)
 
 def _pair(F1, F2, trace):
     "The kernel of two batches from their factors: (N1, N2, k, k), or (N1, N2) with trace."
@@ -235,7 +285,7 @@ class StructuredPlan:
     def __init__(self, rows, k): self.rows, self.k = rows, k
 
     @property
-    def p_structured(self): return sum(r['size'] for r in self.rows if r['kind'] == 'structured')
+    def p_structured(self): return sum(r['size'] for r in self.rows if r['kind'] in ('structured', 'merged'))
     @property
     def p_rest(self): return sum(r['size'] for r in self.rows if r['kind'] == 'fallback')
 
@@ -257,7 +307,8 @@ class StructuredPlan:
     def __repr__(self):
         lines = [f'{"leaf":24s} {"shape":14s} {"how":24s} {"C":>6s} {"W":>6s} {"S":>5s}']
         for r in self.rows:
-            how = r['kind'] + (f' ({r["products"]} product{"s" * (r["products"] > 1)})' if r['kind'] == 'structured' else '')
+            how = r['kind'] + (f' ({r["products"]} product{"s" * (r["products"] > 1)})' if r['kind'] == 'structured' else
+                               f' into {r["with"]}' if r['kind'] == 'merged' else '')
             dims = (f'{r["C"]:6d} {r["W"]:6d} {r["S"]:5d}') if r['kind'] == 'structured' else ''
             lines.append(f'{r["path"]:24s} {str(r["shape"]):14s} {how:24s} {dims}')
         lines.append(f'P = {self.p_structured + self.p_rest:,} ({self.p_structured:,} structured, {self.p_rest:,} exact); '
@@ -268,19 +319,22 @@ class StructuredPlan:
 def structured_plan(f,  # the model, f(params, x) -> (N,) or (N, k)
                     params,  # its parameters, any pytree
                     x):  # a batch of inputs, (N, ...); only its shape and dtype are used
-    "Each leaf: 'structured' (with its products' C, W, S), 'fallback' (exact Jacobian) or 'unused'."
+    "Each leaf: 'structured' (with its products' C, W, S), 'merged' (a bias sharing its layer's cotangents), 'fallback' (exact Jacobian) or 'unused'."
     paths, treedef = jax.tree_util.tree_flatten_with_path(params)
     leaves = [v for _, v in paths]
     x = jnp.asarray(x)
-    (eqns, *_), uses = _plan(f, leaves, treedef, x)
+    (eqns, *_), uses, sites = _plan(f, leaves, treedef, x)
+    merged = {b: w for w, (_, _, b, _, _) in sites.items()}
     out = jax.eval_shape(f, params, x[:1]).shape
     rows = []
     for i, (p, v) in enumerate(paths):
         u = uses[i]
         row = dict(path=jax.tree_util.keystr(p), shape=tuple(jnp.shape(v)), size=int(np.prod(jnp.shape(v))),
-                   kind='fallback' if u is None else 'unused' if not u else 'structured', products=len(u or ()))
+                   kind='fallback' if u is None else 'merged' if i in merged else 'unused' if not u else 'structured',
+                   products=len(u or ()))
         if u:
             dims = [_use_dims(eqns, use) for use in u]
-            row.update(C=dims[0][0], W=dims[0][1], S=sum(d[2] for d in dims))
+            row.update(C=dims[0][0] + (i in sites), W=dims[0][1], S=sum(d[2] for d in dims))
+        if i in merged: row['with'] = jax.tree_util.keystr(paths[merged[i]][0])
         rows.append(row)
     return StructuredPlan(rows, 1 if len(out) == 1 else out[1])
