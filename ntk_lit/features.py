@@ -13,6 +13,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.linalg
 
 from .activations import Activation, get_activation
 from .network import _check_scale, _default_float
@@ -23,17 +24,24 @@ __all__ = ['KINDS', 'fwht', 'SRHT', 'TensorSRHT', 'FeatureMap', 'random_features
 # %% ../nbs/18_random_features.ipynb #2a766291
 def _pow2(n): return 1 << max(int(n) - 1, 0).bit_length()
 
+def _factors(p, most=128):
+    "p = 2^t split into the fewest powers of two of at most `most`, as equal as possible."
+    t = p.bit_length() - 1
+    n = max(1, -(-t // (most.bit_length() - 1)))
+    return [1 << (t // n + (i < t % n)) for i in range(n)]
+
 @jax.jit
 def fwht(x):  # (..., p) with p a power of two
-    "The unnormalised Walsh–Hadamard transform H x along the last axis, in log2(p) butterfly passes."
+    "The unnormalised Walsh–Hadamard transform H x along the last axis, as dense products with H's Kronecker factors."
     p = x.shape[-1]
     if p & (p - 1): raise ValueError(f'x: the last axis must have a power-of-two length, got {p}')
-    lead, h = x.shape[:-1], 1
-    while h < p:
-        y = x.reshape(*lead, p // (2 * h), 2, h)
-        x = jnp.stack([y[..., 0, :] + y[..., 1, :], y[..., 0, :] - y[..., 1, :]], axis=-2).reshape(*lead, p)
-        h *= 2
-    return x
+    lead, sizes = x.shape[:-1], _factors(p)
+    y = x.reshape(*lead, *sizes)
+    for i, s in enumerate(sizes):  # H = H_s1 ⊗ H_s2 ⊗ ...: one factor per axis of the reshaped x
+        H = jnp.asarray(scipy.linalg.hadamard(s), x.dtype)
+        y = jnp.moveaxis(jnp.tensordot(y, H, axes=([len(lead) + i], [0]), precision=jax.lax.Precision.HIGHEST), -1, len(lead) + i)
+    return y.reshape(*lead, p)
+
 
 # %% ../nbs/18_random_features.ipynb #bff7b66e
 @partial(jax.tree_util.register_dataclass, data_fields=['signs', 'rows'], meta_fields=[])

@@ -42,12 +42,19 @@ def relu_polynomials(degree: int = 8,  # q, the degree of both polynomials
     return tuple(nnls(V * w[:, None], f(rho) * w)[0] for f in (kappa1, kappa0))
 
 # %% ../nbs/19_ntk_sketch.ipynb #29bd3193
+def _stack(items): return jax.tree.map(lambda *a: jnp.stack(a), *items)
+
+def _many(S, v):  # S: n stacked SRHTs; v: (n, h, B, d)
+    "Apply the i-th of n stacked SRHTs to v[i], all n in one batched transform: (n, h, B, k)."
+    n, h, B, d = v.shape
+    return jax.vmap(lambda s, x: s(x))(S, v.reshape(n, h * B, d)).reshape(n, h, B, -1)
+
 @partial(jax.tree_util.register_dataclass, data_fields=['leaves', 'nodes', 'coef'], meta_fields=[])
 @dataclasses.dataclass(frozen=True)
 class PolySketch:
     "Sketch Q(a) ∈ R^m of Σ_j √c_j a^⊗j ⊗ e^⊗(q−j): E⟨Q(a), Q(a')⟩ = Σ_j c_j ⟨a, a'⟩^j."
-    leaves: tuple  # q SRHTs from R^(d+1) (a padded with e's coordinate) to R^m
-    nodes: tuple  # per level of the tree, a tuple of TensorSRHTs (q/2, q/4, ..., 1 of them)
+    leaves: SRHT  # q SRHTs from R^(d+1) (a padded with e's coordinate) to R^m, stacked on a leading axis
+    nodes: tuple  # per level of the tree, its TensorSRHTs stacked (q/2, q/4, ..., 1 of them)
     coef: jax.Array  # (q + 1,) the non-negative c_j, zero-padded to q = a power of two
 
     @classmethod
@@ -56,9 +63,9 @@ class PolySketch:
         coef = np.asarray(coef, np.float64)
         q = _pow2(max(len(coef) - 1, 1))
         kl, kn = jax.random.split(key)
-        leaves = tuple(SRHT.init(k, d + 1, m, dtype) for k in jax.random.split(kl, q))
+        leaves = _stack([SRHT.init(k, d + 1, m, dtype) for k in jax.random.split(kl, q)])
         sizes = [q >> t for t in range(1, q.bit_length())]
-        nodes = tuple(tuple(TensorSRHT.init(k, m, m, m, dtype) for k in jax.random.split(kk, n))
+        nodes = tuple(_stack([TensorSRHT.init(k, m, m, m, dtype) for k in jax.random.split(kk, n)])
                       for kk, n in zip(jax.random.split(kn, len(sizes)), sizes))
         return cls(leaves, nodes, jnp.asarray(np.pad(coef, (0, q + 1 - len(coef))), dtype or _default_float()))
 
@@ -66,17 +73,16 @@ class PolySketch:
         "Q(a), (N, m)."
         e = jnp.zeros((1, a.shape[1] + 1), a.dtype).at[0, -1].set(1)
         a = jnp.pad(a, ((0, 0), (0, 1)))
-        vals = [[S(e), S(a)] for S in self.leaves]  # per leaf: value with 0 and with 1 leaf of a
-        for level in self.nodes:
-            nxt = []
-            for i, T in enumerate(level):
-                left = [T.a(v) for v in vals[2 * i]]
-                right = [T.b(v) for v in vals[2 * i + 1]]
-                h = len(left) - 1
-                nxt.append([math.sqrt(T.dim) * left[min(k, h)] * right[max(k - h, 0)] for k in range(2 * h + 1)])
-            vals = nxt
-        root = vals[0]
-        return sum(jnp.sqrt(self.coef[j]) * root[j] for j in range(len(root)))
+        ve = jax.vmap(lambda S: S(e))(self.leaves)  # (q, 1, m): each leaf's value holding e
+        va = jax.vmap(lambda S: S(a))(self.leaves)[:, None]  # (q, 1, N, m): ... holding a
+        for T in self.nodes:  # node i joins children 2i, 2i + 1; values by the number of a's: 0 | 1..h | h+1..2h
+            le, re = _many(T.a, ve[0::2, None])[:, 0], _many(T.b, ve[1::2, None])[:, 0]
+            la, ra = _many(T.a, va[0::2]), _many(T.b, va[1::2])
+            va = math.sqrt(T.dim) * jnp.concatenate([la * re[:, None], la[:, -1:] * ra], axis=1)
+            ve = math.sqrt(T.dim) * le * re
+        c = jnp.sqrt(self.coef)
+        return c[0] * ve[0] + jnp.einsum('j,jnk->nk', c[1:], va[0])
+
 
 # %% ../nbs/19_ntk_sketch.ipynb #9cb7b945
 SKETCH_ACTIVATIONS = ('relu',)
