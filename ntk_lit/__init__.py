@@ -13,3 +13,8 @@ from .gradient_flow import mse_cost, gradient_descent, kernel_flow
 from .empirical import empirical_ntk, ntk_cost
 from .gaussian import Expectations
 from .limit import limit_kernels, LimitKernels, LimitLayers, arccos_kernel, arccos_ntk
+from .features import random_features, FeatureMap
+from .sketch import ntk_sketch
+from .streaming import feature_moments, fit_features, FeatureRidge
+from .sharding import row_mesh, map_row_blocks, sharded_limit_kernels, sharded_empirical_ntk, shard_rows
+

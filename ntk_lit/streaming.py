@@ -70,10 +70,13 @@ def _fit_block(fm, n, memory_budget, k, block_size):
                          f'it needs {b1 + _host_bytes(fm, k):,}')
     cap = -(-max(int(n), 1) // _ALIGN) * _ALIGN
     size = min(cap, max(_ALIGN, int((avail - (b1 - _ALIGN * per_row)) / per_row) // _ALIGN * _ALIGN))
-    while True:
+    for _ in range(8):  # the line is a first guess: XLA's temporaries grow faster than it for big blocks
+        blocks = -(-cap // size)
+        size = -(-cap // (blocks * _ALIGN)) * _ALIGN  # as many blocks, evened out: the last one is not mostly padding
         c = _compile(fm, _shapes(fm, size, k))
         if _bytes(c) <= avail or size == _ALIGN: return size, c
-        size = max(_ALIGN, size // 2 // _ALIGN * _ALIGN)
+        size = max(_ALIGN, int(0.95 * size * avail / _bytes(c)) // _ALIGN * _ALIGN)
+    return _ALIGN, _compile(fm, _shapes(fm, _ALIGN, k))
 
 def choose_block_size(fm: FeatureMap,  # the feature map
                       n: int,  # number of rows to stream
