@@ -41,45 +41,49 @@ def _rows(name, x):
 def map_row_blocks(fn: Callable,  # fn(x1_block, x2, device) -> a pytree of arrays with the block's rows first
                    x1,  # (N1, ...) points whose rows are split over the devices
                    x2=None,  # (N2, ...) points every device sees whole; None: x1 whole
-                   *, mesh: Mesh | None = None):  # a one-axis mesh; None: all devices
+                   *, mesh: Mesh | None = None,  # a one-axis mesh; None: all devices
+                   pad: bool = False):  # N1 not a multiple of the devices: pad x1 with copies of its last row (kept in the result)
     "fn on each device's block of rows of x1, assembled into global arrays sharded by rows over the mesh."
     mesh = _check_mesh(mesh)
     x1 = _rows('x1', x1)
     x2 = x1 if x2 is None else _rows('x2', x2)
     devices, n = list(mesh.devices.ravel()), x1.shape[0]
-    per = -(-n // len(devices))  # rows per device; the last block is padded with copies of the last row
+    per = -(-n // len(devices))  # rows per device
+    if per * len(devices) != n and not pad:
+        raise ValueError(f'x1 has {n} rows, not a multiple of the {len(devices)} devices: JAX shards an array only evenly. '
+                         f'Pass pad=True (x1 padded with copies of its last row, the extra rows kept in the result), or pad x1 yourself')
     x1p = x1 if per * len(devices) == n else jnp.concatenate([jnp.asarray(x1), jnp.repeat(jnp.asarray(x1)[-1:], per * len(devices) - n, 0)])
     outs = {}
     for i, d in enumerate(devices):
         if d.process_index != jax.process_index(): continue  # another host computes it
         outs[d] = fn(jax.device_put(x1p[i * per:(i + 1) * per], d), jax.device_put(x2, d), d)
     sharding = NamedSharding(mesh, P(mesh.axis_names[0]))
-    def assemble(*blocks):
-        a = jax.make_array_from_single_device_arrays((per * len(devices),) + blocks[0].shape[1:], sharding, list(blocks))
-        return a if per * len(devices) == n else a[:n]
+    assemble = lambda *blocks: jax.make_array_from_single_device_arrays((per * len(devices),) + blocks[0].shape[1:], sharding, list(blocks))
     return jax.tree.map(assemble, *outs.values())
 
 # %% ../nbs/21_sharding.ipynb #fc96b62c
 def sharded_limit_kernels(x1,  # inputs, (N1, n0): rows split over the devices
                           x2=None,  # second inputs, (N2, n0), whole on every device; None: x1
                           *, mesh: Mesh | None = None,  # a one-axis mesh; None: all devices
+                          pad: bool = False,  # allow N1 not a multiple of the devices (see `map_row_blocks`)
                           **kwargs):  # passed to `limit_kernels` (depth, activation, weight_std, beta, ...)
     "`limit_kernels` with the rows of x1 split over the devices: (NNGP, NTK), each (N1, N2) sharded by rows."
     if 'layers' in kwargs or 'out' in kwargs: raise ValueError('sharded_limit_kernels takes neither layers nor out')
-    return LimitKernels(*map_row_blocks(lambda a, b, d: tuple(limit_kernels(a, b, **kwargs)), x1, x2, mesh=mesh))
+    return LimitKernels(*map_row_blocks(lambda a, b, d: tuple(limit_kernels(a, b, **kwargs)), x1, x2, mesh=mesh, pad=pad))
 
 def sharded_empirical_ntk(f,  # the model f(params, x)
                           params,  # θ, copied to every device
                           x1,  # inputs, (N1, ...): rows split over the devices
                           x2=None,  # second inputs, whole on every device; None: x1
                           *, mesh: Mesh | None = None,  # a one-axis mesh; None: all devices
+                          pad: bool = False,  # allow N1 not a multiple of the devices (see `map_row_blocks`)
                           **kwargs):  # passed to `empirical_ntk` (method, trace, batch_size, memory_budget)
     "`empirical_ntk` with the rows of x1 split over the devices, sharded by rows."
     copies = {}
     def block(a, b, d):
         if d not in copies: copies[d] = jax.device_put(params, d)
         return empirical_ntk(f, copies[d], a, b, **kwargs)
-    return map_row_blocks(block, x1, x2, mesh=mesh)
+    return map_row_blocks(block, x1, x2, mesh=mesh, pad=pad)
 
 # %% ../nbs/21_sharding.ipynb #0235f4fe
 def shard_rows(mesh: Mesh | None = None):  # a one-axis mesh; None: all devices
