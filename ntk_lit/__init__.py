@@ -19,3 +19,7 @@ from .dynamics import mse_dynamics, kernel_ode, dynamics_gaps
 from .convergence import kernel_distances
 from .constancy import training_changes
 from .explorer import explorer, ExplorerConfig, Explorer
+from .features import random_features, FeatureMap
+from .sketch import ntk_sketch
+from .streaming import feature_moments, fit_features, FeatureRidge
+from .sharding import row_mesh, map_row_blocks, sharded_limit_kernels, sharded_empirical_ntk, shard_rows
