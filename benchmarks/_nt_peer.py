@@ -9,11 +9,36 @@ implementation) and `kernels.npz` (`<case>__<impl>`, the kernels, float32).
 The module level imports only numpy and jax (both venvs have them), so the main benchmark imports
 the model definitions below from here: both sides evaluate the same functions.
 """
-import json, math, statistics, sys, time
+import json, math, os, statistics, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
 import jax, jax.numpy as jnp
+
+
+# ---- the peer venv: found, or built when missing (used from this venv by the benchmark scripts) --------
+PEER_DIR = Path(os.environ.get('NT_PEER_DIR', Path.home() / '.cache' / 'nt-peer'))
+PEER_SCRIPT = Path(__file__).resolve().parent.parent.parent / 'shared' / 'peers' / 'neural_tangents_venv.sh'
+
+
+def peer_python():
+    "The peer venv's python, after building the venv (minutes) when it is missing or cannot import neural_tangents."
+    py = PEER_DIR / 'bin' / 'python'
+    ok = py.exists() and subprocess.run([str(py), '-c', 'import neural_tangents'], capture_output=True).returncode == 0
+    if not ok:
+        print(f'[peer] building the neural-tangents venv in {PEER_DIR} (minutes)', flush=True)
+        subprocess.run(['bash', str(PEER_SCRIPT), str(PEER_DIR)], check=True)
+    return py
+
+
+def run_in_peer(script, *args):
+    "Run a script of this folder in the peer venv on the CPU; print its `[peer]` lines, raise with its tail on failure."
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', JAX_PLATFORMS='cpu', PYTHONPATH='')
+    r = subprocess.run([str(peer_python()), str(Path(__file__).resolve().parent / script), *map(str, args)], env=env, text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    print('\n'.join(l for l in r.stdout.splitlines() if l.startswith('[peer]') or 'Error' in l), flush=True)
+    if r.returncode != 0: raise RuntimeError(f'peer run failed (rc {r.returncode}): {r.stdout[-2000:]}')
+    return r.stdout
 
 
 # ---- the models, written in plain JAX (shared by both sides) -------------------------------------

@@ -12,7 +12,7 @@ Times: float32, compile excluded (the first call is reported separately), median
     python benchmarks/empirical_ntk.py --quick      # small sizes, a smoke run
     python benchmarks/empirical_ntk.py --cases a,d --repeats 5 --out /tmp/res
 """
-import argparse, importlib, json, os, subprocess, sys, tempfile, time
+import argparse, importlib, json, os, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,10 +22,8 @@ sys.path.insert(0, str(HERE))
 import numpy as np
 import jax, jax.numpy as jnp
 
-from _nt_peer import IMPLS, cnn_init, load_params, model_fn, save_params, time_call  # the same models on both sides
+from _nt_peer import IMPLS, cnn_init, load_params, model_fn, run_in_peer, save_params, time_call  # the same models on both sides
 
-PEER_SCRIPT = REPO.parent / 'shared' / 'peers' / 'neural_tangents_venv.sh'
-PEER_DIR = Path(os.environ.get('NT_PEER_DIR', Path.home() / '.cache' / 'nt-peer'))
 TARGETS = {'mlp': 100.0, 'cnn': 1.0}  # structured ≥ this × faster than neural-tangents' best (the issue)
 
 
@@ -139,19 +137,10 @@ def run_ours(cases, args, tmp):
 
 
 def run_peer(cases, args, tmp):
-    "Build the peer venv when missing, then run _nt_peer.py there; returns (peer.json, kernels) or raises."
-    py = PEER_DIR / 'bin' / 'python'
-    ok = py.exists() and subprocess.run([str(py), '-c', 'import neural_tangents'], capture_output=True).returncode == 0
-    if not ok:
-        print(f'[peer] building the neural-tangents venv in {PEER_DIR} (minutes)', flush=True)
-        subprocess.run(['bash', str(PEER_SCRIPT), str(PEER_DIR)], check=True)
+    "Run _nt_peer.py in the peer venv (built when missing); returns (peer.json, kernels) or raises."
     spec = dict(cases=cases, repeats=args.repeats, max_seconds=args.max_seconds, mem_limit_bytes=args.mem_limit_bytes)
     (tmp / 'spec.json').write_text(json.dumps(spec))
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', JAX_PLATFORMS='cpu', PYTHONPATH='')
-    r = subprocess.run([str(py), str(HERE / '_nt_peer.py'), str(tmp), str(tmp)], env=env, text=True,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    print('\n'.join(l for l in r.stdout.splitlines() if l.startswith('[peer]') or 'Error' in l), flush=True)
-    if r.returncode != 0: raise RuntimeError(f'peer run failed (rc {r.returncode}): {r.stdout[-2000:]}')
+    run_in_peer('_nt_peer.py', tmp, tmp)
     peer = json.loads((tmp / 'peer.json').read_text())
     z = np.load(tmp / 'kernels.npz')
     return peer, {k: z[k] for k in z.files}

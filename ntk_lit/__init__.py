@@ -11,3 +11,5 @@ from .activations import Activation, get_activation, builtin_activations
 from .network import MLP
 from .gradient_flow import mse_cost, gradient_descent, kernel_flow
 from .empirical import empirical_ntk, ntk_cost
+from .gaussian import Expectations
+from .limit import limit_kernels, LimitKernels, LimitLayers, arccos_kernel, arccos_ntk

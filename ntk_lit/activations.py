@@ -37,9 +37,14 @@ class Activation:
         return jax.jvp(self.fn, (z,), (jnp.ones_like(z),))[1]
 
     @property
+    def builtin(self) -> bool:
+        "True for an activation made by one of the built-in factories below."
+        return getattr(self, '_builtin', False)
+
+    @property
     def _key(self):
         # built-ins are identified by name and parameters; user functions by the functions themselves
-        return (self.name, self.params) if self.name in _BUILTINS else (self.name, self.fn, self.deriv)
+        return (self.name, self.params) if self.builtin else (self.name, self.fn, self.deriv)
 
     def __eq__(self, other): return isinstance(other, Activation) and self._key == other._key
     def __hash__(self): return hash(self._key)
@@ -49,49 +54,55 @@ class Activation:
         return f"Activation('{self.name}'{', ' + ps if ps else ''})"
 
 # %% ../nbs/00_activations.ipynb #312fd560
+def _make(name, fn, deriv, params=()):
+    "A built-in `Activation`, marked as such (the mark is not a dataclass field, so `dataclasses.replace` drops it)."
+    act = Activation(name, fn, deriv, params)
+    object.__setattr__(act, '_builtin', True)
+    return act
+
 def relu():
     "ReLU, σ(z) = max(0, z), with σ̇(0) = 0."
-    return Activation('relu', jax.nn.relu, lambda z: (jnp.asarray(z) > 0).astype(jnp.result_type(z, float)))
+    return _make('relu', jax.nn.relu, lambda z: (jnp.asarray(z) > 0).astype(jnp.result_type(z, float)))
 
 def leaky_relu(negative_slope: float = 0.01):
     "Leaky ReLU, σ(z) = z for z > 0 and a·z otherwise."
     a = float(negative_slope)
     if not math.isfinite(a): raise ValueError(f'negative_slope must be finite, got {negative_slope!r}')
-    return Activation('leaky_relu', lambda z: jnp.where(z > 0, z, a * z),
-                      lambda z: jnp.where(jnp.asarray(z) > 0, 1.0, a).astype(jnp.result_type(z, float)),
-                      (('negative_slope', a),))
+    return _make('leaky_relu', lambda z: jnp.where(z > 0, z, a * z),
+                 lambda z: jnp.where(jnp.asarray(z) > 0, 1.0, a).astype(jnp.result_type(z, float)),
+                 (('negative_slope', a),))
 
 def abs_():
     "Absolute value, σ(z) = |z|, with σ̇(0) = 0."
-    return Activation('abs', jnp.abs, jnp.sign)
+    return _make('abs', jnp.abs, jnp.sign)
 
 def erf():
     "The error function, σ(z) = erf(z) (Williams' kernel has a closed form for it)."
-    return Activation('erf', jsp.erf, lambda z: 2 / math.sqrt(math.pi) * jnp.exp(-jnp.square(z)))
+    return _make('erf', jsp.erf, lambda z: 2 / math.sqrt(math.pi) * jnp.exp(-jnp.square(z)))
 
 def tanh():
     "Hyperbolic tangent."
-    return Activation('tanh', jnp.tanh, lambda z: 1 - jnp.square(jnp.tanh(z)))
+    return _make('tanh', jnp.tanh, lambda z: 1 - jnp.square(jnp.tanh(z)))
 
 def identity():
     "The identity σ(z) = z: a deep linear network."
-    return Activation('identity', lambda z: z, lambda z: jnp.ones_like(z, dtype=jnp.result_type(z, float)))
+    return _make('identity', lambda z: z, lambda z: jnp.ones_like(z, dtype=jnp.result_type(z, float)))
 
 def softplus(temperature: float = 1.0):
     "Softplus with temperature t, σ_t(z) = log(1 + exp(t z)) / t (seed 002, footnote 2)."
     t = float(temperature)
     if not (math.isfinite(t) and t > 0): raise ValueError(f'temperature must be a positive finite number, got {temperature!r}')
-    return Activation('softplus', lambda z: jax.nn.softplus(t * z) / t, lambda z: jax.nn.sigmoid(t * z),
-                      (('temperature', t),))
+    return _make('softplus', lambda z: jax.nn.softplus(t * z) / t, lambda z: jax.nn.sigmoid(t * z),
+                 (('temperature', t),))
 
 def gelu():
     "GELU, σ(z) = z Φ(z) with Φ the standard normal CDF (the exact form, not the tanh approximation)."
-    return Activation('gelu', lambda z: jax.nn.gelu(z, approximate=False),
-                      lambda z: jsp.ndtr(z) + z * jnp.exp(-jnp.square(z) / 2) / math.sqrt(2 * math.pi))
+    return _make('gelu', lambda z: jax.nn.gelu(z, approximate=False),
+                 lambda z: jsp.ndtr(z) + z * jnp.exp(-jnp.square(z) / 2) / math.sqrt(2 * math.pi))
 
 def sigmoid():
     "The logistic sigmoid."
-    return Activation('sigmoid', jax.nn.sigmoid, lambda z: jax.nn.sigmoid(z) * (1 - jax.nn.sigmoid(z)))
+    return _make('sigmoid', jax.nn.sigmoid, lambda z: jax.nn.sigmoid(z) * (1 - jax.nn.sigmoid(z)))
 
 _BUILTINS = {'relu': relu, 'leaky_relu': leaky_relu, 'abs': abs_, 'erf': erf, 'tanh': tanh,
              'identity': identity, 'softplus': softplus, 'gelu': gelu, 'sigmoid': sigmoid}

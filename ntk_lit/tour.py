@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from .network import MLP
 from .gradient_flow import empirical_ntk, gradient_descent
+from .limit import limit_kernels
 
 # %% auto #0
 __all__ = ['TourConfig', 'circle', 'tour_data', 'kernel_rows_before_after', 'tour_keys', 'TourResults', 'run_tour',
@@ -113,6 +114,8 @@ class TourResults:
     diag_init: np.ndarray  # (W, N) Θ(x0, x0) at t = 0
     diag_final: np.ndarray  # (W, N) Θ(x0, x0) after training
     cost: np.ndarray  # (W, N, steps + 1) training cost V(θ_t) (seed 000 eq. 1)
+    limit_row: np.ndarray  # (G,) Θ∞(x0, x(γ)), the infinite-width limit
+    limit_diag: float  # Θ∞(x0, x0)
 
 def run_tour(config: TourConfig = TourConfig(), progress: bool = True):  # the experiment; show a progress bar
     "Train `n_nets` networks of every width and record their kernel rows before and after: a `TourResults`."
@@ -131,13 +134,16 @@ def run_tour(config: TourConfig = TourConfig(), progress: bool = True):  # the e
             for k in out: out[k].append(np.stack([np.asarray(r[k], np.float64) for r in runs]))
     if not np.all(np.isfinite(np.stack(out['cost']))):
         warnings.warn(f'training diverged for some networks (non-finite cost); try a smaller lr than {config.lr}')
+    limit = np.asarray(limit_kernels(data['x0'][None], jnp.concatenate([data['x0'][None], data['x']]), depth=config.depth,
+                                     activation=config.activation, beta=config.beta).ntk[0], np.float64)
     return TourResults(config, data['gamma'], data['gamma_train'],
                        tuple(config.network(w).num_params for w in config.widths),
-                       **{k: np.stack(v) for k, v in out.items()})
+                       **{k: np.stack(v) for k, v in out.items()}, limit_row=limit[1:], limit_diag=float(limit[0]))
 
 # %% ../nbs/90_tour.ipynb #028731a1
 _COLUMNS = (('width', 'width n', '{:d}'), ('num_params', 'P', '{:,d}'), ('theta_x0_x0', 'Θ(x0,x0) t=0', '{:.4f}'),
-            ('spread_init', 'spread t=0', '{:.4f}'), ('movement', 'movement', '{:.4f}'), ('final_cost', 'final cost', '{:.2e}'))
+            ('spread_init', 'spread t=0', '{:.4f}'), ('limit_distance', 'to limit t=0', '{:.4f}'), ('movement', 'movement', '{:.4f}'),
+            ('final_cost', 'final cost', '{:.2e}'))
 
 def _rel(a, b): return np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
 
@@ -149,6 +155,7 @@ def tour_summary(results: TourResults):  # a finished tour
         rows.append(dict(width=width, num_params=results.num_params[i],
                          theta_x0_x0=float(results.diag_init[i].mean()),
                          spread_init=float(_rel(r0.std(axis=0, ddof=1), r0.mean(axis=0))),
+                         limit_distance=float(_rel(r0 - results.limit_row, results.limit_row).mean()),
                          movement=float(_rel(r1 - r0, r0).mean()),
                          final_cost=float(results.cost[i, :, -1].mean())))
     return rows
@@ -177,10 +184,12 @@ def tour_figure(results: TourResults,  # a finished tour
         ax_cost.semilogy(np.arange(cfg.steps + 1), results.cost[i].T, color=c, lw=0.7, alpha=0.8)
         handles += [Line2D([], [], color=c, lw=0.7, label=f'n = {width}, t = 0'),
                     Line2D([], [], color=c, ls='--', label=f'n = {width}, t = {cfg.steps}')]
+    ax.plot(results.gamma, results.limit_row, color='k', lw=1.6)
+    handles.append(Line2D([], [], color='k', lw=1.6, label='infinite width'))
     for g in results.gamma_train: ax.axvline(g, color='k', lw=0.5, ls=':')
     ax.set(xlabel='γ  (x = (cos γ, sin γ); dotted: training points)', ylabel='Θ(x₀, x)', xlim=(-np.pi, np.pi),
            title=f'NTK row at x₀ = (1, 0), depth {cfg.depth}, {cfg.n_nets} networks per width')
-    ax.legend(handles=handles, fontsize=8, ncols=len(cfg.widths))
+    ax.legend(handles=handles, fontsize=8, ncols=len(cfg.widths) + 1)
     ax_cost.set(xlabel='gradient-descent step t', ylabel='cost V(θ_t)', title=f'training (lr = {cfg.lr:g})')
     for a in (ax, ax_cost): a.grid(alpha=0.3)
     return fig
