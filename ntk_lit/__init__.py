@@ -13,3 +13,4 @@ from .gradient_flow import mse_cost, gradient_descent, kernel_flow
 from .empirical import empirical_ntk, ntk_cost
 from .gaussian import Expectations
 from .limit import limit_kernels, LimitKernels, LimitLayers, arccos_kernel, arccos_ntk
+from .prediction import predict, dual_coef, gp_posterior, Posterior, limit_gram
