@@ -23,3 +23,4 @@ from .features import random_features, FeatureMap
 from .sketch import ntk_sketch
 from .streaming import feature_moments, fit_features, FeatureRidge
 from .sharding import row_mesh, map_row_blocks, sharded_limit_kernels, sharded_empirical_ntk, shard_rows
+from .prediction import predict, dual_coef, gp_posterior, Posterior, limit_gram
