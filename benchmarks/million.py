@@ -10,7 +10,9 @@ resident memory, ru_maxrss, is its own):
   `--budget` bytes with a tqdm bar, then the test error on `--n-test` fresh points.
 - `compare`: at N = 20 000, exact NTK kernel ridge regression (`limit_kernels` Gram in float64,
   written tile by tile into one preallocated array, Cholesky in place) against random-feature
-  regression with the same ridge, for each m of `--compare-m`. Peak memory: the N × N and
+  regression with the same ridge, for each m of `--compare-m`, and against Nyström features
+  (`ntk_lit.nystrom`, landmarks drawn uniformly from the training points) for each number of
+  landmarks in `--compare-nystrom`. Peak memory: the N × N and
   n_test × N float64 kernels (3.2 + 1.6 GB at the defaults) plus one tile.
 
 Reported: wall times, peak memory, test MSE against the noisy test labels and against the clean
@@ -19,7 +21,7 @@ Usage:
 
     python benchmarks/million.py                      # both parts (N = 10^6 and the N = 20 000 comparison)
     python benchmarks/million.py --part million --n 100000 --m 512
-    python benchmarks/million.py --part compare --compare-n 5000 --compare-m 256,1024
+    python benchmarks/million.py --part compare --compare-n 5000 --compare-m 256,1024 --compare-nystrom 512,2048
 """
 import argparse, json, resource, subprocess, sys, time
 from pathlib import Path
@@ -60,6 +62,19 @@ def rf_fit(x, y, xt, yt, ft, m, a, progress):
                 predict_s=time.perf_counter() - t, **errors(pred, yt, ft))
 
 
+def nystrom_fit(x, y, xt, yt, ft, m, a):
+    import jax
+    from ntk_lit.nystrom import nystrom_features, sample_landmarks
+    from ntk_lit.streaming import fit_features
+    t = time.perf_counter()
+    fm = nystrom_features(sample_landmarks(jax.random.key(a.seed), x, m), depth=a.depth)
+    setup_s = time.perf_counter() - t
+    t = time.perf_counter()
+    model = fit_features(fm, x, y, ridge=a.ridge, memory_budget=int(a.budget))
+    fit_s = time.perf_counter() - t
+    return dict(landmarks=m, D=fm.dim, setup_s=setup_s, fit_s=fit_s, **errors(model.predict(xt), yt, ft))
+
+
 def part_million(a):
     t0 = time.perf_counter()
     x, y, _ = make_data(a.n, a.d, 0, a.noise)
@@ -96,7 +111,13 @@ def part_compare(a):
         r['ratio_test_mse'] = r['test_mse'] / exact['test_mse']
         r['ratio_excess_mse'] = r['excess_mse'] / exact['excess_mse']
         rows.append(r)
-    return dict(part='compare', n=a.compare_n, d=a.d, n_test=a.n_test, exact=exact, random_features=rows,
+    nys = []
+    for m in a.compare_nystrom:
+        r = nystrom_fit(x, y, xt, yt, ft, m, a)
+        r['ratio_test_mse'] = r['test_mse'] / exact['test_mse']
+        r['ratio_excess_mse'] = r['excess_mse'] / exact['excess_mse']
+        nys.append(r)
+    return dict(part='compare', n=a.compare_n, d=a.d, n_test=a.n_test, exact=exact, random_features=rows, nystrom=nys,
                 peak_rss_bytes=peak_rss_bytes())
 
 
@@ -114,6 +135,10 @@ def report(res):
             print(f"   random features m = {r['m']} (D = {r['D']}): fit {r['fit_s']:.1f} s, test MSE {r['test_mse']:.5f} "
                   f"({100 * (r['ratio_test_mse'] - 1):+.1f} % vs exact: {'within' if abs(r['ratio_test_mse'] - 1) <= 0.02 else 'NOT within'} 2 %), "
                   f"excess {r['excess_mse']:.5f} ({r['ratio_excess_mse']:.2f} × exact)")
+        for r in res.get('nystrom', []):
+            print(f"   Nyström, {r['landmarks']} landmarks (D = {r['D']}): setup {r['setup_s']:.1f} s, fit {r['fit_s']:.1f} s, test MSE {r['test_mse']:.5f} "
+                  f"({100 * (r['ratio_test_mse'] - 1):+.1f} % vs exact: {'within' if abs(r['ratio_test_mse'] - 1) <= 0.02 else 'NOT within'} 2 %), "
+                  f"excess {r['excess_mse']:.5f} ({r['ratio_excess_mse']:.2f} × exact)")
 
 
 def main(argv=None):
@@ -128,12 +153,14 @@ def main(argv=None):
     ap.add_argument('--n-test', type=int, default=10_000)
     ap.add_argument('--compare-n', type=int, default=20_000)
     ap.add_argument('--compare-m', default='1024,2048,4096')
+    ap.add_argument('--compare-nystrom', default='1024,2048,4096', help='numbers of Nyström landmarks (empty: none)')
     ap.add_argument('--budget', type=float, default=2e9, help='memory budget of the blocks and tiles, bytes')
     ap.add_argument('--tile-budget', type=float, default=5e8, help='bytes for one tile of the exact Gram (compare part)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'million.json'))
     a = ap.parse_args(argv)
-    a.compare_m = [int(v) for v in a.compare_m.split(',')]
+    a.compare_m = [int(v) for v in a.compare_m.split(',') if v]
+    a.compare_nystrom = [int(v) for v in a.compare_nystrom.split(',') if v]
     if a.part == 'both':  # each part in its own process: its own peak memory
         results = []
         for part in ('million', 'compare'):

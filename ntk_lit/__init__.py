@@ -22,5 +22,6 @@ from .explorer import explorer, ExplorerConfig, Explorer
 from .features import random_features, FeatureMap
 from .sketch import ntk_sketch
 from .streaming import feature_moments, fit_features, FeatureRidge
+from .nystrom import nystrom_features, sample_landmarks, NystromMap
 from .sharding import row_mesh, map_row_blocks, sharded_limit_kernels, sharded_empirical_ntk, shard_rows
 from .prediction import predict, dual_coef, gp_posterior, Posterior, limit_gram
