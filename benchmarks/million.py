@@ -6,7 +6,7 @@ and labels y = f(x) + noise·ε. Two parts, each in its own process (so that eac
 resident memory, ru_maxrss, is its own):
 
 - `million`: random features of the depth-2 ReLU NTK (`ntk_lit.features.random_features`, m per
-  layer, D = 2m + 1), `ntk_lit.streaming.fit_features` over N = 1 000 000 points in blocks within
+  layer, D = 2m + 1; or with `--features nystrom`, Nyström features on m landmarks, D ≤ m), `ntk_lit.streaming.fit_features` over N = 1 000 000 points in blocks within
   `--budget` bytes with a tqdm bar, then the test error on `--n-test` fresh points.
 - `compare`: at N = 20 000, exact NTK kernel ridge regression (`limit_kernels` Gram in float64,
   written tile by tile into one preallocated array, Cholesky in place) against random-feature
@@ -21,6 +21,7 @@ Usage:
 
     python benchmarks/million.py                      # both parts (N = 10^6 and the N = 20 000 comparison)
     python benchmarks/million.py --part million --n 100000 --m 512
+    python benchmarks/million.py --part million --features nystrom --m 2048
     python benchmarks/million.py --part compare --compare-n 5000 --compare-m 256,1024 --compare-nystrom 512,2048
 """
 import argparse, json, resource, subprocess, sys, time
@@ -48,31 +49,29 @@ def errors(pred, y, f):
     return dict(test_mse=float(np.mean((pred - y) ** 2)), excess_mse=float(np.mean((pred - f) ** 2)))
 
 
-def rf_fit(x, y, xt, yt, ft, m, a, progress):
+def feature_map(kind, x, m, a):
+    "Random features (D = 2m + 1) or Nyström features on m landmarks drawn from x (D ≤ m), and the seconds to build them."
     import jax
-    from ntk_lit.features import random_features
+    t = time.perf_counter()
+    if kind == 'random':
+        from ntk_lit.features import random_features
+        fm = random_features(jax.random.key(a.seed), x.shape[1], depth=a.depth, m=m)
+    else:
+        from ntk_lit.nystrom import nystrom_features, sample_landmarks
+        fm = nystrom_features(sample_landmarks(jax.random.key(a.seed), x, m), depth=a.depth)
+    return fm, time.perf_counter() - t
+
+
+def rf_fit(x, y, xt, yt, ft, m, a, progress, kind='random'):
     from ntk_lit.streaming import fit_features, choose_block_size
-    fm = random_features(jax.random.key(a.seed), x.shape[1], depth=a.depth, m=m)
+    fm, setup_s = feature_map(kind, x, m, a)
     t = time.perf_counter()
     model = fit_features(fm, x, y, ridge=a.ridge, memory_budget=int(a.budget), progress=progress)
     fit_s = time.perf_counter() - t
     t = time.perf_counter()
     pred = model.predict(xt)
-    return dict(m=m, D=fm.dim, block_size=choose_block_size(fm, len(x), int(a.budget)), fit_s=fit_s,
-                predict_s=time.perf_counter() - t, **errors(pred, yt, ft))
-
-
-def nystrom_fit(x, y, xt, yt, ft, m, a):
-    import jax
-    from ntk_lit.nystrom import nystrom_features, sample_landmarks
-    from ntk_lit.streaming import fit_features
-    t = time.perf_counter()
-    fm = nystrom_features(sample_landmarks(jax.random.key(a.seed), x, m), depth=a.depth)
-    setup_s = time.perf_counter() - t
-    t = time.perf_counter()
-    model = fit_features(fm, x, y, ridge=a.ridge, memory_budget=int(a.budget))
-    fit_s = time.perf_counter() - t
-    return dict(landmarks=m, D=fm.dim, setup_s=setup_s, fit_s=fit_s, **errors(model.predict(xt), yt, ft))
+    return dict(features=kind, m=m, D=fm.dim, block_size=choose_block_size(fm, len(x), int(a.budget)), setup_s=setup_s,
+                fit_s=fit_s, predict_s=time.perf_counter() - t, **errors(pred, yt, ft))
 
 
 def part_million(a):
@@ -80,7 +79,7 @@ def part_million(a):
     x, y, _ = make_data(a.n, a.d, 0, a.noise)
     xt, yt, ft = make_data(a.n_test, a.d, 1, a.noise)
     gen_s = time.perf_counter() - t0
-    r = rf_fit(x, y, xt, yt, ft, a.m, a, progress=True)
+    r = rf_fit(x, y, xt, yt, ft, a.m, a, progress=True, kind=a.features)
     return dict(part='million', n=a.n, d=a.d, n_test=a.n_test, data_s=gen_s, **r,
                 total_s=time.perf_counter() - t0, peak_rss_bytes=peak_rss_bytes())
 
@@ -113,7 +112,7 @@ def part_compare(a):
         rows.append(r)
     nys = []
     for m in a.compare_nystrom:
-        r = nystrom_fit(x, y, xt, yt, ft, m, a)
+        r = rf_fit(x, y, xt, yt, ft, m, a, progress=False, kind='nystrom')
         r['ratio_test_mse'] = r['test_mse'] / exact['test_mse']
         r['ratio_excess_mse'] = r['excess_mse'] / exact['excess_mse']
         nys.append(r)
@@ -123,7 +122,7 @@ def part_compare(a):
 
 def report(res):
     if res['part'] == 'million':
-        print(f"N = {res['n']:,}, d = {res['d']}, m = {res['m']} (D = {res['D']}), blocks of {res['block_size']} rows: "
+        print(f"N = {res['n']:,}, d = {res['d']}, {res.get('features', 'random')} features, m = {res['m']} (D = {res['D']}), blocks of {res['block_size']} rows: "
               f"fit {res['fit_s']:.1f} s, predict {res['n_test']:,} points {res['predict_s']:.1f} s, "
               f"total {res['total_s']:.1f} s; peak RSS {res['peak_rss_bytes'] / 2**30:.2f} GiB; "
               f"test MSE {res['test_mse']:.5f}, excess over the clean target {res['excess_mse']:.5f}")
@@ -136,7 +135,7 @@ def report(res):
                   f"({100 * (r['ratio_test_mse'] - 1):+.1f} % vs exact: {'within' if abs(r['ratio_test_mse'] - 1) <= 0.02 else 'NOT within'} 2 %), "
                   f"excess {r['excess_mse']:.5f} ({r['ratio_excess_mse']:.2f} × exact)")
         for r in res.get('nystrom', []):
-            print(f"   Nyström, {r['landmarks']} landmarks (D = {r['D']}): setup {r['setup_s']:.1f} s, fit {r['fit_s']:.1f} s, test MSE {r['test_mse']:.5f} "
+            print(f"   Nyström, {r['m']} landmarks (D = {r['D']}): setup {r['setup_s']:.1f} s, fit {r['fit_s']:.1f} s, test MSE {r['test_mse']:.5f} "
                   f"({100 * (r['ratio_test_mse'] - 1):+.1f} % vs exact: {'within' if abs(r['ratio_test_mse'] - 1) <= 0.02 else 'NOT within'} 2 %), "
                   f"excess {r['excess_mse']:.5f} ({r['ratio_excess_mse']:.2f} × exact)")
 
@@ -146,7 +145,8 @@ def main(argv=None):
     ap.add_argument('--part', choices=('both', 'million', 'compare'), default='both')
     ap.add_argument('--n', type=int, default=1_000_000)
     ap.add_argument('--d', type=int, default=32)
-    ap.add_argument('--m', type=int, default=1024, help='random features per layer (D = 2m + 1)')
+    ap.add_argument('--m', type=int, default=1024, help='random features per layer (D = 2m + 1), or Nyström landmarks (D ≤ m)')
+    ap.add_argument('--features', choices=('random', 'nystrom'), default='random', help='the feature map of the million part')
     ap.add_argument('--depth', type=int, default=2)
     ap.add_argument('--ridge', type=float, default=1.0)
     ap.add_argument('--noise', type=float, default=0.1)
