@@ -29,23 +29,23 @@ class NystromMap:
     landmarks: jax.Array  # Z, (m, n0): the points the kernel is taken against
     whiten: jax.Array  # T = V Λ^-1/2, (m, D): the kept eigenvectors of K(Z, Z), each divided by the root of its eigenvalue
     eigenvalues: jax.Array  # all m eigenvalues of K(Z, Z), descending (the first D are kept)
-    kind: str  # 'nngp' (Σ^(L)) or 'ntk' (Θ^(L))
-    depth: int  # L, the number of weight layers
-    n0: int  # input dimension
-    activation: Activation  # σ
-    weight_std: float  # σ_w
-    beta: float  # β
+    depth: int  # L, the number of weight layers of the network whose kernel this is
+    kind: str  # which kernel: 'ntk' (Θ^(L)) or 'nngp' (Σ^(L))
+    activation: Activation  # its σ
+    weight_std: float  # its σ_w
+    beta: float  # its β
+    n0: int  # input dimension, that of the landmarks
     dim: int  # D ≤ m, the number of eigen-directions kept
     dtype: str  # float dtype of the features
     method: str = 'nystrom'
 
-    def __call__(self, x):  # inputs, (N, n0)
-        "φ(x), (N, D), in the map's dtype."
-        return _nystrom_apply(self, _check_x(self, x))
-
     def __repr__(self):
         return (f"NystromMap(kind={self.kind!r}, depth={self.depth}, n0={self.n0}, landmarks={self.landmarks.shape[0]}, "
                 f"dim={self.dim}, activation={self.activation.name!r}, weight_std={self.weight_std:g}, beta={self.beta:g})")
+
+    def __call__(self, x):  # inputs, (N, n0)
+        "φ(x), (N, D), in the map's dtype."
+        return _nystrom_apply(self, _check_x(self, x))
 
 def _landmark_kernel(fm, x):
     "K(x, Z), (N, m), by `limit_kernels` in the map's dtype."
@@ -97,5 +97,6 @@ def nystrom_features(landmarks,  # Z, (m, n0): e.g. `sample_landmarks(key, x, m)
     lam, V = lam[::-1], V[:, ::-1]
     if not lam[0] > 0: raise ValueError('the kernel of the landmarks is zero: no features (all landmarks 0 with beta = 0?)')
     keep = lam > rcond * lam[0]
-    return NystromMap(jnp.asarray(z, dtype), jnp.asarray(V[:, keep] / np.sqrt(lam[keep]), dtype), jnp.asarray(lam, dtype),
-                      kind, int(depth), z.shape[1], act, w, b, int(keep.sum()), dtype.name)
+    return NystromMap(landmarks=jnp.asarray(z, dtype), whiten=jnp.asarray(V[:, keep] / np.sqrt(lam[keep]), dtype),
+                      eigenvalues=jnp.asarray(lam, dtype), depth=int(depth), kind=kind, activation=act, weight_std=w, beta=b,
+                      n0=z.shape[1], dim=int(keep.sum()), dtype=dtype.name)
