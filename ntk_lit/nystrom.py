@@ -81,6 +81,8 @@ def nystrom_features(landmarks,  # Z, (m, n0): e.g. `sample_landmarks(key, x, m)
     if kind not in KINDS: raise ValueError(f'kind must be one of {KINDS}, got {kind!r}')
     dtype = jnp.dtype(dtype or _default_float())
     if dtype not in (jnp.float32, jnp.float64): raise ValueError(f'dtype must be float32 or float64, got {dtype}')
+    if dtype == jnp.float64 and not jax.config.jax_enable_x64:
+        raise ValueError('dtype=float64 needs 64-bit JAX: enable it (jax.config.update("jax_enable_x64", True) or `with jax.enable_x64(True):`)')
     rcond = (1e-6 if dtype == jnp.float32 else 1e-12) if rcond is None else _check_scale('rcond', rcond)
     if not 0 < rcond < 1: raise ValueError(f'rcond must lie in (0, 1) (a fraction of the largest eigenvalue), got {rcond}')
     z = np.asarray(landmarks)
