@@ -6,12 +6,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import functools
 import math
 from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
+
+from .duals import abs_dual, erf_dual, identity_dual, leaky_relu_dual, relu_dual
+
+from .duals import abs_dual, erf_dual, identity_dual, leaky_relu_dual, relu_dual
 
 # %% auto #0
 __all__ = ['Activation', 'relu', 'leaky_relu', 'abs_', 'erf', 'tanh', 'identity', 'softplus', 'gelu', 'sigmoid', 'get_activation',
@@ -25,6 +31,10 @@ class Activation:
     fn: Callable  # σ, elementwise: maps an array to an array of the same shape
     deriv: Callable | None = None  # σ̇; None takes it by autodiff of `fn`
     params: tuple = ()  # the built-in's parameters as ((name, value), ...), part of its identity
+    dual: Callable | None = None  # closed form (q1, q2, s12, ρ) ↦ (E[σ(u)σ(v)], E[σ̇(u)σ̇(v)]); None: quadrature
+    kinks: tuple = ()  # points where σ or σ̇ is not smooth (the quadrature splits its rule there)
+    dual: Callable | None = None  # closed form (q1, q2, s12, ρ) ↦ (E[σ(u)σ(v)], E[σ̇(u)σ̇(v)]); None: quadrature
+    kinks: tuple = ()  # points where σ or σ̇ is not smooth (the quadrature splits its rule there)
 
     def __call__(self, z):
         "σ(z), elementwise."
@@ -37,6 +47,16 @@ class Activation:
         return jax.jvp(self.fn, (z,), (jnp.ones_like(z),))[1]
 
     @property
+    def has_closed_form(self) -> bool:
+        "True when the activation carries a closed-form `dual` (then the kernels use it instead of quadrature)."
+        return self.dual is not None
+
+    @property
+    def has_closed_form(self) -> bool:
+        "True when the activation carries a closed-form `dual` (then the kernels use it instead of quadrature)."
+        return self.dual is not None
+
+    @property
     def builtin(self) -> bool:
         "True for an activation made by one of the built-in factories below."
         return getattr(self, '_builtin', False)
@@ -44,7 +64,7 @@ class Activation:
     @property
     def _key(self):
         # built-ins are identified by name and parameters; user functions by the functions themselves
-        return (self.name, self.params) if self.builtin else (self.name, self.fn, self.deriv)
+        return (self.name, self.params) if self.builtin else (self.name, self.fn, self.deriv, self.dual, self.kinks)
 
     def __eq__(self, other): return isinstance(other, Activation) and self._key == other._key
     def __hash__(self): return hash(self._key)
@@ -54,15 +74,15 @@ class Activation:
         return f"Activation('{self.name}'{', ' + ps if ps else ''})"
 
 # %% ../nbs/00_activations.ipynb #312fd560
-def _make(name, fn, deriv, params=()):
+def _make(name, fn, deriv, params=(), dual=None, kinks=()):
     "A built-in `Activation`, marked as such (the mark is not a dataclass field, so `dataclasses.replace` drops it)."
-    act = Activation(name, fn, deriv, params)
+    act = Activation(name, fn, deriv, params, dual, kinks)
     object.__setattr__(act, '_builtin', True)
     return act
 
 def relu():
     "ReLU, σ(z) = max(0, z), with σ̇(0) = 0."
-    return _make('relu', jax.nn.relu, lambda z: (jnp.asarray(z) > 0).astype(jnp.result_type(z, float)))
+    return _make('relu', jax.nn.relu, lambda z: (jnp.asarray(z) > 0).astype(jnp.result_type(z, float)), dual=relu_dual, kinks=(0.0,))
 
 def leaky_relu(negative_slope: float = 0.01):
     "Leaky ReLU, σ(z) = z for z > 0 and a·z otherwise."
@@ -70,15 +90,15 @@ def leaky_relu(negative_slope: float = 0.01):
     if not math.isfinite(a): raise ValueError(f'negative_slope must be finite, got {negative_slope!r}')
     return _make('leaky_relu', lambda z: jnp.where(z > 0, z, a * z),
                  lambda z: jnp.where(jnp.asarray(z) > 0, 1.0, a).astype(jnp.result_type(z, float)),
-                 (('negative_slope', a),))
+                 (('negative_slope', a),), functools.partial(leaky_relu_dual, a=a), (0.0,))
 
 def abs_():
     "Absolute value, σ(z) = |z|, with σ̇(0) = 0."
-    return _make('abs', jnp.abs, jnp.sign)
+    return _make('abs', jnp.abs, jnp.sign, dual=abs_dual, kinks=(0.0,))
 
 def erf():
     "The error function, σ(z) = erf(z) (Williams' kernel has a closed form for it)."
-    return _make('erf', jsp.erf, lambda z: 2 / math.sqrt(math.pi) * jnp.exp(-jnp.square(z)))
+    return _make('erf', jsp.erf, lambda z: 2 / math.sqrt(math.pi) * jnp.exp(-jnp.square(z)), dual=erf_dual)
 
 def tanh():
     "Hyperbolic tangent."
@@ -86,7 +106,7 @@ def tanh():
 
 def identity():
     "The identity σ(z) = z: a deep linear network."
-    return _make('identity', lambda z: z, lambda z: jnp.ones_like(z, dtype=jnp.result_type(z, float)))
+    return _make('identity', lambda z: z, lambda z: jnp.ones_like(z, dtype=jnp.result_type(z, float)), dual=identity_dual)
 
 def softplus(temperature: float = 1.0):
     "Softplus with temperature t, σ_t(z) = log(1 + exp(t z)) / t (seed 002, footnote 2)."

@@ -16,83 +16,10 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 
 from .activations import Activation
+from .duals import Expectations, snap, correlation, arccos, arcsin
 
 # %% auto #0
-__all__ = ['CLOSED_FORMS', 'DEFAULT_DEG', 'METHODS', 'Expectations', 'snap', 'correlation', 'arccos', 'arcsin',
-           'gauss_hermite_2d', 'check_method', 'moments']
-
-# %% ../nbs/00a_gaussian.ipynb #bbd19e1f
-class Expectations(NamedTuple):
-    "E[σ(u)σ(v)] and E[σ̇(u)σ̇(v)] for a centred Gaussian pair (u, v)."
-    sigma: jax.Array  # E[σ(u) σ(v)]
-    sigma_dot: jax.Array  # E[σ̇(u) σ̇(v)]
-
-_SNAP = 16  # correlations within this many units of rounding of ±1 are ±1
-
-def snap(rho):
-    "Clip ρ to [−1, 1] and set it to ±1 where it is within 16 ε of ±1: there it is ±1 up to rounding."
-    rho = jnp.clip(rho, -1, 1)
-    return jnp.where(jnp.abs(rho) >= 1 - _SNAP * jnp.finfo(rho.dtype).eps, jnp.sign(rho), rho)
-
-def correlation(k11, k12, k22):
-    "(s12, ρ): √k11·√k22 and the correlation k12/s12, snapped; ρ = 0 where s12 = 0."
-    s12 = jnp.sqrt(k11) * jnp.sqrt(k22)
-    pos = s12 > 0
-    return s12, jnp.where(pos, snap(k12 / jnp.where(pos, s12, 1)), 0)
-
-# %% ../nbs/00a_gaussian.ipynb #25e75683
-_P = (1.66666666666666657415e-01, -3.25565818622400915405e-01, 2.01212532134862925881e-01,
-      -4.00555345006794114027e-02, 7.91534994289814532176e-04, 3.47933107596021167570e-05)
-_Q = (-2.40339491173441421878e+00, 2.02094576023350569471e+00, -6.88283971605453293030e-01,
-      7.70381505559019352791e-02)
-
-def _asin_core(a):
-    "(a < ½, p) for a = |x| ∈ [0, 1]: p = arcsin(a) when a < ½, else p = arcsin(√((1 − a)/2)) = arccos(a)/2."
-    small = a < 0.5
-    z = jnp.where(small, a * a, (1 - a) * 0.5)
-    s = jnp.where(small, a, jnp.sqrt(z))
-    num = z * (_P[0] + z * (_P[1] + z * (_P[2] + z * (_P[3] + z * (_P[4] + z * _P[5])))))
-    den = 1 + z * (_Q[0] + z * (_Q[1] + z * (_Q[2] + z * _Q[3])))
-    return small, s + s * (num / den)
-
-def arccos(x):
-    "arccos on [−1, 1], branch-free (msun's rational approximation) so that XLA vectorises it."
-    small, p = _asin_core(jnp.abs(x))
-    ac = jnp.where(small, math.pi / 2 - p, 2 * p)
-    return jnp.where(x < 0, math.pi - ac, ac)
-
-def arcsin(x):
-    "arcsin on [−1, 1], the same way."
-    small, p = _asin_core(jnp.abs(x))
-    return jnp.sign(x) * jnp.where(small, p, math.pi / 2 - 2 * p)
-
-# %% ../nbs/00a_gaussian.ipynb #3e62e926
-_TWO_PI = 2 * math.pi
-
-def _relu(act, q1, q2, s12, rho):
-    pt = arccos(-rho)  # π − φ, accurate at ρ → −1 as well as at ρ → 1
-    ss = s12 * (jnp.sqrt((1 - rho) * (1 + rho)) + pt * rho) / _TWO_PI
-    return Expectations(ss, jnp.where(s12 > 0, pt / _TWO_PI, 0))
-
-def _leaky(act, q1, q2, s12, rho, a=None):
-    a = dict(act.params)['negative_slope'] if a is None else a
-    r = _relu(act, q1, q2, s12, rho)
-    half = lambda q: jnp.where(q > 0, 0.5, 0.0)  # P(u > 0); u ≡ 0 when its variance is 0
-    return Expectations(a * rho * s12 + (1 - a) ** 2 * r.sigma,
-                        a * a + a * (1 - a) * (half(q1) + half(q2)) + (1 - a) ** 2 * r.sigma_dot)
-
-def _abs(act, q1, q2, s12, rho):  # |z| = 2 relu(z) − z; σ̇ = sign, with sign(0) = 0
-    r = _relu(act, q1, q2, s12, rho)
-    return Expectations(4 * r.sigma - rho * s12, jnp.where(s12 > 0, 4 * r.sigma_dot - 1, 0))
-
-def _erf(act, q1, q2, s12, rho):
-    r1, r2 = jax.lax.rsqrt(1 + 2 * q1), jax.lax.rsqrt(1 + 2 * q2)  # per point: computed once, not per pair
-    ss = (2 / math.pi) * arcsin(2 * rho * s12 * (r1 * r2))
-    return Expectations(ss, (4 / math.pi) * jax.lax.rsqrt(1 + 2 * (q1 + q2) + 4 * q1 * q2 * (1 - rho) * (1 + rho)))
-
-def _identity(act, q1, q2, s12, rho): return Expectations(rho * s12, jnp.ones_like(rho * s12))
-
-CLOSED_FORMS = {'relu': _relu, 'leaky_relu': _leaky, 'abs': _abs, 'erf': _erf, 'identity': _identity}
+__all__ = ['DEFAULT_DEG', 'METHODS', 'gauss_hermite_2d', 'check_method', 'moments']
 
 # %% ../nbs/00a_gaussian.ipynb #e56c7ebb
 DEFAULT_DEG = 64  # degree of the one-dimensional Gauss–Hermite rule
@@ -131,24 +58,18 @@ def _quadrature(act, q1, q2, s12, rho, deg):
 # %% ../nbs/00a_gaussian.ipynb #9f770cc9
 METHODS = ('auto', 'closed', 'quadrature')
 
-def _has_closed_form(self: Activation) -> bool:
-    "True when E[σσ] and E[σ̇σ̇] have a closed form here: the built-in relu, leaky_relu, abs, erf and identity."
-    return self.builtin and self.name in CLOSED_FORMS
-
-Activation.has_closed_form = property(_has_closed_form)
-
 def check_method(act: Activation, method, deg):
     "Refuse an unknown method, 'closed' without a closed form, or a degree outside 2..256."
     if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
     if method == 'closed' and not act.has_closed_form:
-        raise ValueError(f"method='closed': {act!r} has no closed form; the built-ins with one are {sorted(CLOSED_FORMS)}")
+        raise ValueError(f"method='closed': {act!r} has no closed form (it carries no `dual`)")
     if isinstance(deg, (bool, np.bool_)) or not isinstance(deg, (int, np.integer)) or not 2 <= deg <= 256:
         raise ValueError(f'deg must be an integer from 2 to 256, got {deg!r}')
 
 @partial(jax.jit, static_argnames=('act', 'method', 'deg'))
 def moments(act: Activation, q1, q2, s12, rho, method='auto', deg=DEFAULT_DEG) -> Expectations:
     "The expectations from variances q1, q2, s12 = √q1·√q2 and correlation ρ (0 where s12 = 0), broadcasting; compiled."
-    if method != 'quadrature' and act.has_closed_form: return CLOSED_FORMS[act.name](act, q1, q2, s12, rho)
+    if method != 'quadrature' and act.has_closed_form: return Expectations(*act.dual(q1, q2, s12, rho))
     return _quadrature(act, q1, q2, s12, rho, deg)
 
 # %% ../nbs/00a_gaussian.ipynb #5107aa10
