@@ -1,11 +1,14 @@
 """Packaging for ntk_lit. Every setting lives in settings.ini; edit there, not here."""
 import shlex
 from configparser import ConfigParser
+from pathlib import Path
 
 import setuptools
 
+here = Path(__file__).resolve().parent  # the checkout, or the unpacked sdist in an isolated build
 config = ConfigParser(delimiters=['='])
-config.read('settings.ini', encoding='utf-8')
+if not config.read(here / 'settings.ini', encoding='utf-8'):
+    raise FileNotFoundError(f'settings.ini not found in {here}: an sdist must ship it (MANIFEST.in)')
 cfg = config['DEFAULT']
 
 expected = ('version description keywords author author_email lib_name user branch license '
@@ -40,7 +43,7 @@ setuptools.setup(
     extras_require={'dev': shlex.split(cfg.get('dev_requirements', '')),
                     'sklearn': shlex.split(cfg.get('sklearn_requirements', ''))},
     python_requires='>=' + cfg['min_python'],
-    long_description=open('README.md', encoding='utf8').read(),
+    long_description=(here / 'README.md').read_text(encoding='utf-8'),
     long_description_content_type='text/markdown',
     zip_safe=False,
     entry_points={
