@@ -11,7 +11,8 @@ from .activations import Activation, get_activation, builtin_activations
 from .network import MLP
 from .gradient_flow import mse_cost, gradient_descent, kernel_flow
 from .empirical import empirical_ntk, ntk_cost
-from .gaussian import Expectations
+from .duals import Expectations
+from .quadrature import QuadratureError
 from .limit import limit_kernels, LimitKernels, LimitLayers, arccos_kernel, arccos_ntk
 from .random_functions import RandomFunctions, random_functions, PowerLaw, fit_power_law
 from .linearize import linearize, train_linearized, linearization_gaps

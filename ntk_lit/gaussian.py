@@ -19,7 +19,7 @@ from .activations import Activation
 from .duals import Expectations, snap, correlation, arccos, arcsin
 
 # %% auto #0
-__all__ = ['DEFAULT_DEG', 'METHODS', 'gauss_hermite_2d', 'check_method', 'moments']
+__all__ = ['DEFAULT_DEG', 'gauss_hermite_2d']
 
 # %% ../nbs/00a_gaussian.ipynb #e56c7ebb
 DEFAULT_DEG = 64  # degree of the one-dimensional Gauss–Hermite rule
@@ -55,23 +55,6 @@ def _quadrature(act, q1, q2, s12, rho, deg):
     zero = jnp.zeros(jnp.broadcast_shapes(jnp.shape(q1), jnp.shape(q2), jnp.shape(rho)), dt)
     return Expectations(*jax.lax.fori_loop(0, z1.shape[0], body, (zero, zero)))
 
-# %% ../nbs/00a_gaussian.ipynb #9f770cc9
-METHODS = ('auto', 'closed', 'quadrature')
-
-def check_method(act: Activation, method, deg):
-    "Refuse an unknown method, 'closed' without a closed form, or a degree outside 2..256."
-    if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
-    if method == 'closed' and not act.has_closed_form:
-        raise ValueError(f"method='closed': {act!r} has no closed form (it carries no `dual`)")
-    if isinstance(deg, (bool, np.bool_)) or not isinstance(deg, (int, np.integer)) or not 2 <= deg <= 256:
-        raise ValueError(f'deg must be an integer from 2 to 256, got {deg!r}')
-
-@partial(jax.jit, static_argnames=('act', 'method', 'deg'))
-def moments(act: Activation, q1, q2, s12, rho, method='auto', deg=DEFAULT_DEG) -> Expectations:
-    "The expectations from variances q1, q2, s12 = √q1·√q2 and correlation ρ (0 where s12 = 0), broadcasting; compiled."
-    if method != 'quadrature' and act.has_closed_form: return Expectations(*act.dual(q1, q2, s12, rho))
-    return _quadrature(act, q1, q2, s12, rho, deg)
-
 # %% ../nbs/00a_gaussian.ipynb #5107aa10
 def _as_float(name, v):
     v = jnp.asarray(v)
@@ -81,34 +64,3 @@ def _as_float(name, v):
     if not isinstance(v, jax.core.Tracer) and not np.isfinite(np.asarray(v)).all(): raise ValueError(f'{name} contains NaN or inf')
     return v
 
-def _expectations(self: Activation,
-                  k11,  # Var u, any shape (broadcasts with k12, k22)
-                  k12,  # Cov(u, v), with k12² ≤ k11·k22
-                  k22,  # Var v
-                  *, method='auto',  # 'auto', 'closed' or 'quadrature'
-                  deg=DEFAULT_DEG):  # degree of the Gauss–Hermite rule, when it is used
-    "E[σ(u)σ(v)] and E[σ̇(u)σ̇(v)] for (u, v) ~ N(0, [[k11, k12], [k12, k22]]), elementwise."
-    check_method(self, method, deg)
-    k11, k12, k22 = (_as_float(n, k) for n, k in (('k11', k11), ('k12', k12), ('k22', k22)))
-    concrete = not any(isinstance(k, jax.core.Tracer) for k in (k11, k12, k22))
-    for name, k in (('k11', k11), ('k22', k22)):
-        if concrete and (np.asarray(k) < 0).any(): raise ValueError(f'{name} must be a variance, non-negative')
-    s12, rho = correlation(k11, k12, k22)
-    if concrete and (np.abs(np.asarray(k12)) > np.asarray(s12) * (1 + 1e-6) + 1e-30).any():
-        raise ValueError('k12 must satisfy k12² ≤ k11·k22 (a covariance matrix is positive semi-definite)')
-    q1, q2 = jnp.broadcast_arrays(k11, k22)
-    return moments(self, q1, q2, s12, rho, method, deg)
-
-def _diag_expectations(self: Activation,
-                       k,  # Var u, any shape
-                       *, method='auto',  # 'auto', 'closed' or 'quadrature'
-                       deg=DEFAULT_DEG):  # degree of the Gauss–Hermite rule, when it is used
-    "E[σ(u)²] and E[σ̇(u)²] for u ~ N(0, k), elementwise: the expectations at k11 = k12 = k22."
-    check_method(self, method, deg)
-    k = _as_float('k', k)
-    if not isinstance(k, jax.core.Tracer) and (np.asarray(k) < 0).any(): raise ValueError('k must be a variance, non-negative')
-    sq = jnp.sqrt(k)
-    return moments(self, k, k, sq * sq, jnp.ones_like(k), method, deg)
-
-Activation.expectations = _expectations
-Activation.diag_expectations = _diag_expectations

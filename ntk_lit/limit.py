@@ -14,7 +14,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .activations import get_activation
-from .gaussian import DEFAULT_DEG, _as_float, check_method, moments, snap
+from .duals import snap
+from .gaussian import _as_float
+from .quadrature import check_method, diag_moments, graded, moments, select_rules, switched, uses_quadrature
 from .network import MLP, _check_scale
 
 # %% auto #0
@@ -23,18 +25,17 @@ __all__ = ['LimitKernels', 'LimitLayers', 'limit_kernels', 'arccos_kernel', 'arc
 # %% ../nbs/06_limit.ipynb #95801112
 def _rsqrt0(q): return jnp.where(q > 0, jax.lax.rsqrt(jnp.where(q > 0, q, 1)), 0)
 
-def _layer(act, method, deg, w2, b2, sig, theta, q1, q2, diag):
+def _layer(act, method, rules, which, w2, b2, sig, theta, q1, q2, diag):
     "Thm 5.1, one step: (Σ^(l), Θ^(l)) and the diagonals q1, q2 of Σ^(l) → (Σ^(l+1), Σ̇^(l+1), Θ^(l+1))."
     rho = snap(sig * (_rsqrt0(q1) * _rsqrt0(q2)))
     if diag is not None: rho = jnp.where(diag, 1, rho)
-    e = moments(act, q1, q2, jnp.sqrt(q1) * jnp.sqrt(q2), rho, method, deg)
+    e = switched(rules, which, lambda r, *a: moments(act, *a, method, r), q1, q2, jnp.sqrt(q1) * jnp.sqrt(q2), rho)
     sig, sdot = w2 * e.sigma + b2, w2 * e.sigma_dot
     return sig, sdot, theta * sdot + sig
 
-def _diag_layer(act, method, deg, w2, b2, q):
+def _diag_layer(act, method, rules, which, w2, b2, q):
     "Σ^(l+1)(x, x) from Σ^(l)(x, x): the same formula at ρ = 1, on N values."
-    sq = jnp.sqrt(q)
-    return w2 * moments(act, q, q, sq * sq, jnp.ones_like(q), method, deg).sigma + b2
+    return w2 * switched(rules, which, lambda r, q: diag_moments(act, q, method, r), q).sigma + b2
 
 def _sigma1(x1, x2, w2, b2):
     "Σ^(1) = σ_w² x·x'/n0 + β² (Prop. 5.1)."
@@ -48,7 +49,7 @@ class LimitKernels(NamedTuple):
     nngp: jax.Array  # Σ^(L), (N1, N2): the covariance of the Gaussian process f (Prop. 5.1)
     ntk: jax.Array  # Θ^(L)_∞, (N1, N2): the limit of the tangent kernel (Thm 5.1)
 
-def _block(act, method, deg, w2, b2, depth, x1, x2, offset):
+def _block(act, method, rules, which, w2, b2, depth, x1, x2, offset):
     "(Σ^(L), Θ^(L)) of x1 against x2; `offset` (or None): the index in x2 of x1's first point, for a Gram."
     sig = _sigma1(x1, x2, w2, b2)
     diag = None
@@ -57,15 +58,16 @@ def _block(act, method, deg, w2, b2, depth, x1, x2, offset):
         diag = i + offset == j
     def body(l, carry):
         z, d1, d2 = carry
-        s, _, t = _layer(act, method, deg, w2, b2, jnp.real(z), jnp.imag(z), d1[:, None], d2[None, :], diag)
-        return jax.lax.complex(s, t), _diag_layer(act, method, deg, w2, b2, d1), _diag_layer(act, method, deg, w2, b2, d2)
+        k = 0 if which is None else which[l - 1]  # layer l's rule
+        s, _, t = _layer(act, method, rules, k, w2, b2, jnp.real(z), jnp.imag(z), d1[:, None], d2[None, :], diag)
+        return jax.lax.complex(s, t), _diag_layer(act, method, rules, k, w2, b2, d1), _diag_layer(act, method, rules, k, w2, b2, d2)
     init = (jax.lax.complex(sig, sig), _diag1(x1, w2, b2), _diag1(x2, w2, b2))
     z, _, _ = jax.lax.fori_loop(1, depth, body, init)
     return LimitKernels(jnp.real(z), jnp.imag(z))
 
-@partial(jax.jit, static_argnames=('act', 'method', 'deg', 'symmetric'))
-def _direct(x1, x2, w, b, depth, offset=0, *, act, method, deg, symmetric):
-    return _block(act, method, deg, w * w, b * b, depth, x1, x2, offset if symmetric else None)
+@partial(jax.jit, static_argnames=('act', 'method', 'rules', 'symmetric'))
+def _direct(x1, x2, w, b, depth, offset=0, which=None, *, act, method, rules, symmetric):
+    return _block(act, method, rules, which, w * w, b * b, depth, x1, x2, offset if symmetric else None)
 
 # %% ../nbs/06_limit.ipynb #ab08729b
 class LimitLayers(NamedTuple):
@@ -74,31 +76,32 @@ class LimitLayers(NamedTuple):
     sigma_dot: jax.Array  # (L − 1, N1, N2): Σ̇^(2), ..., Σ̇^(L)
     theta: jax.Array  # (L, N1, N2): Θ^(1), ..., Θ^(L)
 
-@partial(jax.jit, static_argnames=('act', 'method', 'deg', 'symmetric', 'depth'))
-def _layers(x1, x2, w, b, *, depth, act, method, deg, symmetric):
+@partial(jax.jit, static_argnames=('act', 'method', 'rules', 'symmetric', 'depth'))
+def _layers(x1, x2, w, b, which=None, *, depth, act, method, rules, symmetric):
     w2, b2 = w * w, b * b
     sig = _sigma1(x1, x2, w2, b2)
     diag = jnp.eye(*sig.shape, dtype=bool) if symmetric else None
-    def step(carry, _):
+    def step(carry, k):
         s, t, d1, d2 = carry
-        s, sd, t = _layer(act, method, deg, w2, b2, s, t, d1[:, None], d2[None, :], diag)
-        return (s, t, _diag_layer(act, method, deg, w2, b2, d1), _diag_layer(act, method, deg, w2, b2, d2)), (s, sd, t)
-    _, (S, D, T) = jax.lax.scan(step, (sig, sig, _diag1(x1, w2, b2), _diag1(x2, w2, b2)), None, length=depth - 1)
+        s, sd, t = _layer(act, method, rules, k, w2, b2, s, t, d1[:, None], d2[None, :], diag)
+        return (s, t, _diag_layer(act, method, rules, k, w2, b2, d1), _diag_layer(act, method, rules, k, w2, b2, d2)), (s, sd, t)
+    ks = jnp.zeros(depth - 1, jnp.int32) if which is None else which
+    _, (S, D, T) = jax.lax.scan(step, (sig, sig, _diag1(x1, w2, b2), _diag1(x2, w2, b2)), ks, length=depth - 1)
     return LimitLayers(jnp.concatenate([sig[None], S]), D, jnp.concatenate([sig[None], T]))
 
 # %% ../nbs/06_limit.ipynb #808472e1
-_WORK = {True: 6, False: 24}  # numbers per tile entry held while one tile is computed, closed form / quadrature
+_WORK = {None: 6, 'hermite': 24, 'graded': 96}  # numbers per tile entry held while one tile is computed: closed form, Gauss–Hermite, graded rule
 
-def _tile_side(act, method, n1, n2, itemsize, memory_budget, out_bytes):
+def _tile_side(rules, n1, n2, itemsize, memory_budget, out_bytes):
     "The largest power-of-two tile side b whose working memory fits in the budget next to the output."
-    per = _WORK[act.has_closed_form and method != 'quadrature'] * itemsize
+    per = max(_WORK[r and r.kind] for r in rules) * itemsize
     left = memory_budget - out_bytes
     for b in (2 ** e for e in range(20, -1, -1)):
         if per * min(b, n1) * min(b, n2) <= left: return b
     raise ValueError(f'memory_budget of {memory_budget:,} bytes is too small: the output needs {out_bytes:,} bytes '
                      f'and a tile of one entry {per:,} more')
 
-def _tiled(x1, x2, w, b, depth, b_side, out, **static):
+def _tiled(x1, x2, w, b, depth, which, b_side, out, **static):
     "Assemble Σ^(L), Θ^(L) tile by tile on the host; for a Gram (x2 None) compute the upper tiles and mirror them."
     sym = x2 is None
     x2 = x1 if sym else x2
@@ -108,7 +111,7 @@ def _tiled(x1, x2, w, b, depth, b_side, out, **static):
         xi, ni = x1[i:i + b_side], min(b_side, n1 - i)
         for j in range(i if sym else 0, n2, b_side):
             xj, nj = x2[j:j + b_side], min(b_side, n2 - j)
-            tile = _direct(pad(xi, ni), pad(xj, nj), w, b, depth, i - j, symmetric=sym, **static)
+            tile = _direct(pad(xi, ni), pad(xj, nj), w, b, depth, i - j, which, symmetric=sym, **static)
             for dst, blk in zip(out, tile):
                 if dst is None: continue
                 blk = np.asarray(blk)[:ni, :nj]
@@ -119,6 +122,8 @@ def _tiled(x1, x2, w, b, depth, b_side, out, **static):
 # %% ../nbs/06_limit.ipynb #f38ffc79
 def _points(name, x, n0=None):
     x = _as_float(name, x)
+    if x.dtype not in (jnp.float32, jnp.float64):
+        raise TypeError(f'{name} must be float32 or float64 (the kernels are computed in its dtype), got {x.dtype}')
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1 or (n0 is not None and x.shape[1] != n0):
         want = f'(N, {n0})' if n0 is not None else '(N, n0) with N, n0 ≥ 1'
         raise ValueError(f'{name} must be a batch of points of shape {want}, got shape {x.shape}')
@@ -145,6 +150,28 @@ def _check_out(out, n1, n2):
             raise ValueError(f'out: the {name} array must have shape {(n1, n2)}, got {getattr(o, "shape", type(o).__name__)}')
     return tuple(out)
 
+# %% ../nbs/06_limit.ipynb
+def _diagonals(x, w, b, depth, act, method):
+    "Σ^(l)(x, x) for l = 1..L − 1, each point (float64, host side); OverflowError if Σ or Θ leaves the range of x's dtype."
+    big = float(jnp.finfo(x.dtype).max) / 4
+    xs = np.asarray(x, np.float64)
+    w2, b2 = float(w) ** 2, float(b) ** 2
+    q = w2 * np.sum(xs * xs, -1) / xs.shape[-1] + b2
+    theta, sets = q.copy(), []
+    for layer in range(1, depth + 1):
+        worst = max(np.max(q, initial=0.0), np.max(theta, initial=0.0))
+        if not np.isfinite(worst) or worst > big:
+            raise OverflowError(f'limit_kernels: Σ(x, x) or Θ(x, x) reaches {worst:.3g} at layer {layer}, beyond the range of '
+                                f'{jnp.dtype(x.dtype).name} (max {big * 4:.3g}): the kernel cannot be represented. Lower weight_std '
+                                f'(= {float(w):g}) or depth (= {depth}), scale the inputs, or compute in float64')
+        if layer == depth: break
+        sets.append(q)
+        with jax.enable_x64(True), np.errstate(over='ignore', invalid='ignore'):
+            rule = graded(math.sqrt(max(np.max(q), 1.0)), level=2, deg=16) if uses_quadrature(act, method) else None
+            e = diag_moments(act, jnp.asarray(q), method, rule)
+            q, theta = w2 * np.asarray(e.sigma) + b2, theta * w2 * np.asarray(e.sigma_dot) + w2 * np.asarray(e.sigma) + b2
+    return sets
+
 # %% ../nbs/06_limit.ipynb #70024de5
 def limit_kernels(x1,  # inputs, (N1, n0)
                   x2=None,  # second inputs, (N2, n0); None: the Gram of x1 (symmetric, exact diagonal)
@@ -154,27 +181,31 @@ def limit_kernels(x1,  # inputs, (N1, n0)
                   beta=0.1,  # β, the scale of the biases
                   layers=False,  # return every layer's Σ, Σ̇, Θ (a `LimitLayers`) instead of the last
                   method='auto',  # Gaussian expectations: 'auto', 'closed' or 'quadrature'
-                  deg=DEFAULT_DEG,  # degree of the Gauss–Hermite rule, when it is used
+                  deg=None,  # None: the error-controlled quadrature; an integer: Gauss–Hermite of that degree (no error control)
+                  tol=None,  # the quadrature's tolerance per layer; None: 1e-10 in float64, 1e-5 in float32
                   memory_budget=None,  # bytes for the output and one tile; computes tile by tile on the host
                   batch_size=None,  # tile side, at most (tiles also with this alone)
                   out=None):  # a pair of (N1, N2) arrays to write into (e.g. memmaps), None for one not wanted
     "The infinite-width NNGP kernel Σ^(L) and NTK Θ^(L)_∞ (Jacot et al. Prop. 5.1, Thm 5.1) of a depth-L network."
     act = get_activation(activation)
-    check_method(act, method, deg)
-    if method != 'quadrature' and act.has_closed_form: method, deg = 'auto', DEFAULT_DEG  # deg unused: share compiled code
+    check_method(act, method, deg, tol)
+    if not uses_quadrature(act, method): method = 'auto'  # share compiled code
     depth = _depth(depth, static=layers)
     w, b = _scale('weight_std', weight_std), _scale('beta', beta)
     x1 = _points('x1', x1)
     sym = x2 is None
     x2 = x1 if sym else _points('x2', x2, x1.shape[1])
     if x1.dtype != x2.dtype: x1, x2 = (x.astype(jnp.result_type(x1, x2)) for x in (x1, x2))
-    static = dict(act=act, method=method, deg=deg)
+    concrete = not any(isinstance(v, jax.core.Tracer) for v in (x1, x2, w, b, depth))
+    sets = _diagonals(x1 if sym else jnp.concatenate([x1, x2]), w, b, depth, act, method) if concrete else None
+    rules, which = select_rules(act, method, deg, tol, sets, x1.dtype)  # one rule per layer, from its variances
+    static = dict(act=act, method=method, rules=rules)
     tiled = memory_budget is not None or batch_size is not None or out is not None
     if layers:
         if tiled: raise ValueError('layers=True keeps every layer in memory; it does not combine with memory_budget, batch_size or out')
-        return _layers(x1, x2, w, b, depth=depth, symmetric=sym, **static)
-    if not tiled: return _direct(x1, x2, w, b, depth, symmetric=sym, **static)
-    if any(isinstance(v, jax.core.Tracer) for v in (x1, x2, w, b, depth)):
+        return _layers(x1, x2, w, b, which, depth=depth, symmetric=sym, **static)
+    if not tiled: return _direct(x1, x2, w, b, depth, 0, which, symmetric=sym, **static)
+    if not concrete:
         raise ValueError('memory_budget, batch_size and out assemble the kernels on the host and need concrete inputs, not traced ones')
     n1, n2, item = x1.shape[0], x2.shape[0], jnp.dtype(x1.dtype).itemsize
     out = _check_out(out, n1, n2) if out is not None else None
@@ -187,9 +218,9 @@ def limit_kernels(x1,  # inputs, (N1, n0)
         if isinstance(memory_budget, (bool, np.bool_)) or not isinstance(memory_budget, (int, float, np.integer, np.floating)) \
                 or not math.isfinite(memory_budget) or memory_budget <= 0:
             raise ValueError(f'memory_budget must be a positive number of bytes, got {memory_budget!r}')
-        side = min(side, _tile_side(act, method, n1, n2, item, memory_budget, 0 if out is not None else 2 * n1 * n2 * item))
+        side = min(side, _tile_side(rules, n1, n2, item, memory_budget, 0 if out is not None else 2 * n1 * n2 * item))
     if out is None: out = (np.empty((n1, n2), x1.dtype), np.empty((n1, n2), x1.dtype))
-    return _tiled(x1, None if sym else x2, w, b, depth, min(side, max(n1, n2)), out, **static)
+    return _tiled(x1, None if sym else x2, w, b, depth, which, min(side, max(n1, n2)), out, **static)
 
 # %% ../nbs/06_limit.ipynb #8a4e3f8b
 def _kernels(self: MLP,
