@@ -176,6 +176,13 @@ def _check_common(key, n0, depth, m, kind, weight_std, beta, sketch_dim):
     return (_check_key(key), positive_int('n0', n0), positive_int('depth', depth, what='an integer ≥ 1 (the number of weight layers L)'),
             m, _check_scale('weight_std', weight_std), _check_scale('beta', beta), sketch_dim)
 
+@partial(jax.jit, static_argnames=('kind', 'd_psi', 'd_phi', 'm', 'k', 'dtype'))
+def _draw_layer(kw, kt, kind, d_psi, d_phi, m, k, dtype):
+    "One random layer's arrays, drawn by one compiled call (the same numbers as drawn one by one; a deep map builds in a second)."
+    lay = {'W': jax.random.normal(kw, (d_psi, m), dtype)}
+    if kind == 'ntk': lay['T'] = TensorSRHT.init(kt, d_phi, m, k, dtype)
+    return lay
+
 def random_features(key,  # a PRNG key: the only source of randomness
                     n0,  # input dimension
                     *, depth,  # L, the number of weight layers (as `MLP.depth`, `limit_kernels`)
@@ -192,9 +199,7 @@ def random_features(key,  # a PRNG key: the only source of randomness
     dtype = real_float_dtype('dtype', dtype)  # float64 only with 64-bit JAX: no float32 arrays reported as float64
     layers, d_psi, d_phi = [], n0 + 1, n0 + 1
     for kw, kt in jax.random.split(key, (max(depth - 1, 0), 2)):
-        lay = {'W': jax.random.normal(kw, (d_psi, m), dtype)}
-        if kind == 'ntk': lay['T'] = TensorSRHT.init(kt, d_phi, m, k, dtype)
-        layers.append(lay)
+        layers.append(_draw_layer(kw, kt, kind, d_psi, d_phi, m, k, dtype))
         d_psi, d_phi = m + 1, k + m + 1
     dim = n0 + 1 if depth == 1 else (d_phi if kind == 'ntk' else d_psi)
     return FeatureMap(tuple(layers), kind, depth, n0, act, w, b, _random_layer, dim, jnp.dtype(dtype).name)
