@@ -95,7 +95,8 @@ def _model_stats(f, params, x1):
     F, a, P = _forward_stats(f, params, x1)
     try: plan = structured_plan(f, params, x1[:1])
     except Exception: plan = None  # a model the jaxpr reader cannot follow: the structured method is not offered
-    s = dict(F=F, a=a, P=P, k=1 if len(out.shape) == 1 else out.shape[1], item=jnp.dtype(out.dtype).itemsize, plan=plan)
+    s = dict(F=F, a=a, P=P, k=1 if len(out.shape) == 1 else out.shape[1], item=jnp.dtype(out.dtype).itemsize, plan=plan,
+             leaves=len(leaves))
     _STATS[key] = s
     if len(_STATS) > 64: _STATS.popitem(last=False)
     return s
@@ -144,9 +145,12 @@ def _block_size(stats, n1, n2, method, memory_budget, out_bytes, trace=False, sy
 # %% ../nbs/05_empirical_ntk.ipynb #753cbae1
 METHODS = ('auto', 'jacobian', 'ntvp', 'structured')
 
+_MANY_LEAVES = 256  # beyond this many parameter arrays 'auto' takes 'ntvp': the others compile one Jacobian per array
+
 def _choose(stats, n1, n2, trace=False, symmetric=False):
-    "The method of least estimated FLOPs."
+    "The method of least estimated FLOPs; 'ntvp' for models of more than `_MANY_LEAVES` parameter arrays."
     cost = _costs(stats, n1, n2, trace, symmetric)
+    if stats.get('leaves', 0) > _MANY_LEAVES: return 'ntvp'  # compile time, not FLOPs, dominates there (a minute at depth 1000)
     return min(cost, key=lambda m: cost[m][0])
 
 def empirical_ntk(f,  # the model, f(params, x) -> (N,) or (N, k), any pytree of parameters

@@ -124,8 +124,9 @@ def _apply(self: MLP, params, x, *,
     a = _check_input(self, x)
     sw = self.weight_std if weight_std is None else _scale_override('weight_std', weight_std)
     b = self.beta if beta is None else _scale_override('beta', beta)
+    traced = any(isinstance(v, jax.core.Tracer) for v in jax.tree.leaves((params, a)))  # eager calls compile nothing: no scan
     for start, stop in _runs(params):
-        if stop - start < _SCAN_FROM:
+        if stop - start < _SCAN_FROM or not traced:
             for l in range(start, stop): h = _dense(self, a, params[l], self.widths[l], sw, b); a = self.activation(h)
         else:  # a deep stack of equal layers: compiled once, not unrolled (depth 1000 compiles in seconds, not minutes)
             stacked = jax.tree.map(lambda *v: jnp.stack(v), *params[start:stop])
