@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .network import MLP
 from .empirical import empirical_ntk
 from .limit import limit_kernels
-from .random_functions import _positive_int
+from .checks import positive_int as _positive_int
 
 # %% auto #0
 __all__ = ['kernel_distances']

@@ -12,19 +12,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .checks import check_psd, check_symmetric, real_array
+
 # %% auto #0
 __all__ = ['mse_dynamics', 'kernel_ode', 'dynamics_gaps']
 
 # %% ../nbs/09_dynamics.ipynb #80a3cd51
-def _float(a):
-    a = jnp.asarray(a)
-    return a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.zeros(()).dtype if jax.config.jax_enable_x64 else jnp.float32)
+def _float(name, a, **kw):
+    "`a` as a real float array (integers: the default float); complex, bool, NaN and inf are refused, naming `name`."
+    return real_array(name, a, **kw)
 
 def _concrete(*a): return not any(isinstance(v, jax.core.Tracer) for v in a)
 
 def _layout(kernel_train, kernel_test_train, y, f0, f0_test):
     "Checked arrays, flattened: K (M, M), Kz (Mz, M) or None, y, f0 (M, c), f0z (Mz, c) or None, and N (M = N, or Nk for blocks)."
-    K, y = _float(kernel_train), jnp.asarray(y)
+    K, y = _float('kernel_train', kernel_train), _float('y', y)
     n = K.shape[0] if K.ndim else 0
     if K.ndim not in (2, 4) or K.shape[1] != n or (K.ndim == 4 and K.shape[2] != K.shape[3]):
         raise ValueError(f'kernel_train must have shape (N, N) or (N, N, k, k), got {K.shape}')
@@ -33,15 +35,15 @@ def _layout(kernel_train, kernel_test_train, y, f0, f0_test):
     if (blocks and y.shape != want) or (not blocks and y.shape not in want):
         raise ValueError(f'y must have shape {want if blocks else "(N,) or (N, k)"} with N = {n} for kernel_train of shape {K.shape}, got {y.shape}')
     y = y.astype(K.dtype)
-    f0 = jnp.zeros_like(y) if f0 is None else _float(f0).astype(K.dtype)
+    f0 = jnp.zeros_like(y) if f0 is None else _float('f0', f0).astype(K.dtype)
     if f0.shape != y.shape: raise ValueError(f'f0 must have the shape of y, {y.shape}; got {f0.shape}')
     Kz = None
     if kernel_test_train is not None:
-        Kz = _float(kernel_test_train).astype(K.dtype)
+        Kz = _float('kernel_test_train', kernel_test_train).astype(K.dtype)
         if Kz.ndim != K.ndim or Kz.shape[1:] != K.shape[1:]:
             raise ValueError(f'kernel_test_train must have shape (Nz, {", ".join(map(str, K.shape[1:]))}), got {Kz.shape}')
         nz = Kz.shape[0]
-        f0_test = jnp.zeros((nz,) + y.shape[1:], K.dtype) if f0_test is None else _float(f0_test).astype(K.dtype)
+        f0_test = jnp.zeros((nz,) + y.shape[1:], K.dtype) if f0_test is None else _float('f0_test', f0_test).astype(K.dtype)
         if f0_test.shape != (nz,) + y.shape[1:]: raise ValueError(f'f0_test must have shape {(nz,) + y.shape[1:]}, got {f0_test.shape}')
     elif f0_test is not None: raise ValueError('f0_test needs kernel_test_train, the kernel between the test and training points')
     if blocks:  # (N, N, k, k) -> (Nk, Nk), rows ordered (point, output)
@@ -49,8 +51,7 @@ def _layout(kernel_train, kernel_test_train, y, f0, f0_test):
         if Kz is not None: Kz = Kz.transpose(0, 2, 1, 3).reshape(-1, n * k)
         flat = lambda a: a.reshape(-1, 1)
     else: flat = lambda a: a.reshape(a.shape[0], -1)
-    if _concrete(K) and not bool(jnp.allclose(K, K.T, rtol=0, atol=1e3 * jnp.finfo(K.dtype).eps * float(jnp.max(jnp.abs(K))))):
-        raise ValueError('kernel_train must be symmetric, Θ(x_i, x_j) = Θ(x_j, x_i)ᵀ')
+    if _concrete(K): check_symmetric('kernel_train', K)  # within K's own dtype's rounding (ntk_lit.checks)
     return K, Kz, flat(y), flat(f0), None if Kz is None else flat(f0_test), n
 
 # %% ../nbs/09_dynamics.ipynb #90c79283
@@ -120,8 +121,7 @@ def mse_dynamics(kernel_train,  # Θ(X, X): (N, N), or (N, N, k, k) blocks
     times, mode, scalar = _times(t, steps)
     K, Kz, yf, f0f, f0z, n = _layout(kernel_train, kernel_test_train, y, f0, f0_test)
     f_train, f_test, (lo, hi) = _mse_solve(K, Kz, yf, f0f, f0z, times.astype(K.dtype), lr, ridge, n, mode)
-    if _concrete(lo) and float(lo) < -math.sqrt(float(jnp.finfo(K.dtype).eps)) * max(abs(float(hi)), 1e-300):
-        raise ValueError(f'kernel_train must be positive semi-definite; its smallest eigenvalue is {float(lo):.3g} (largest {float(hi):.3g})')
+    if _concrete(lo): check_psd('kernel_train', lo, K.shape[0], float(jnp.max(jnp.abs(K))), K.dtype)  # the rule of `predict` too
     shape = lambda a, n: a.reshape((a.shape[0], n) + jnp.shape(y)[1:])
     out = {'f_train': shape(f_train, jnp.shape(y)[0])}
     if f_test is not None: out['f_test'] = shape(f_test, jnp.shape(kernel_test_train)[0])
@@ -168,22 +168,23 @@ def kernel_ode(kernel_train,  # Θ(X, X): (N, N), or (N, N, k, k) blocks
     rtol, atol = _positive('rtol', rtol), _positive('atol', atol)
     times, _, scalar = _times(t, None)
     if times.size and _concrete(times) and np.any(np.diff(np.asarray(times)) < 0): raise ValueError('t must be non-decreasing')
-    K, Kz = _float(kernel_train), None if kernel_test_train is None else _float(kernel_test_train)
+    K, Kz = _float('kernel_train', kernel_train), None if kernel_test_train is None else _float('kernel_test_train', kernel_test_train)
     n = K.shape[0] if K.ndim else 0
     if K.ndim not in (2, 4) or K.shape[1] != n: raise ValueError(f'kernel_train must have shape (N, N) or (N, N, k, k), got {K.shape}')
     if f0 is None:
         if K.ndim == 4: f0 = jnp.zeros((n, K.shape[2]), K.dtype)
         elif jnp.issubdtype(jnp.asarray(y).dtype, jnp.floating): f0 = jnp.zeros(jnp.shape(y), K.dtype)
         else: raise ValueError('f0 must be given: with integer labels and a scalar kernel the number of outputs is not known')
-    f0 = _float(f0).astype(K.dtype)
+    f0 = _float('f0', f0).astype(K.dtype)
     if f0.shape[0] != n or (K.ndim == 4 and f0.shape != (n, K.shape[2])):
         raise ValueError(f'f0 must have shape ({n}{", " + str(K.shape[2]) if K.ndim == 4 else ", ..."}) for kernel_train of shape {K.shape}, got {f0.shape}')
+    y = real_array('y', y, discrete_ok=True)  # labels stay integers; complex, NaN and inf refused
     cost.dual(f0, y)  # the cost checks y against f0
     if Kz is not None:
         Kz = Kz.astype(K.dtype)
         if Kz.ndim != K.ndim or Kz.shape[1:] != K.shape[1:]:
             raise ValueError(f'kernel_test_train must have shape (Nz, {", ".join(map(str, K.shape[1:]))}), got {Kz.shape}')
-        f0_test = jnp.zeros((Kz.shape[0],) + f0.shape[1:], K.dtype) if f0_test is None else _float(f0_test).astype(K.dtype)
+        f0_test = jnp.zeros((Kz.shape[0],) + f0.shape[1:], K.dtype) if f0_test is None else _float('f0_test', f0_test).astype(K.dtype)
         if f0_test.shape != (Kz.shape[0],) + f0.shape[1:]: raise ValueError(f'f0_test must have shape {(Kz.shape[0],) + f0.shape[1:]}, got {f0_test.shape}')
     elif f0_test is not None: raise ValueError('f0_test needs kernel_test_train, the kernel between the test and training points')
     f_train, f_test, values, num_steps = _ode(K, Kz, jnp.asarray(y), f0, f0_test, times.astype(K.dtype), lr, rtol, atol, cost,

@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .checks import memory_budget as _budget, positive_int
 from .gradient_flow import _check_kernel_args
 from .structured import _pair, _side, _static, structured_plan
 
@@ -86,11 +87,16 @@ def _model_stats(f, params, x1):
     leaves, treedef = jax.tree.flatten(params)
     key = (_static(f), treedef, tuple((jnp.shape(l), jnp.result_type(l)) for l in leaves), x1.shape[1:], x1.dtype)
     if key in _STATS: _STATS.move_to_end(key); return _STATS[key]
-    out = jax.eval_shape(f, params, x1[:1])
+    try: out = jax.eval_shape(f, params, x1[:1])
+    except Exception as e:
+        raise ValueError(f"the cost model (method='auto' or memory_budget) evaluates f on one point, x1[:1], and f failed on it "
+                         f'({type(e).__name__}: {e}); the jacobian and ntvp methods also take the points one by one: '
+                         "for a model that needs whole batches give method='structured' and batch_size") from e
     F, a, P = _forward_stats(f, params, x1)
     try: plan = structured_plan(f, params, x1[:1])
     except Exception: plan = None  # a model the jaxpr reader cannot follow: the structured method is not offered
-    s = dict(F=F, a=a, P=P, k=1 if len(out.shape) == 1 else out.shape[1], item=jnp.dtype(out.dtype).itemsize, plan=plan)
+    s = dict(F=F, a=a, P=P, k=1 if len(out.shape) == 1 else out.shape[1], item=jnp.dtype(out.dtype).itemsize, plan=plan,
+             leaves=len(leaves))
     _STATS[key] = s
     if len(_STATS) > 64: _STATS.popitem(last=False)
     return s
@@ -139,14 +145,13 @@ def _block_size(stats, n1, n2, method, memory_budget, out_bytes, trace=False, sy
 # %% ../nbs/05_empirical_ntk.ipynb #753cbae1
 METHODS = ('auto', 'jacobian', 'ntvp', 'structured')
 
-def _choose(stats, n1, n2, trace=False, symmetric=False):
-    "The method of least estimated FLOPs."
-    cost = _costs(stats, n1, n2, trace, symmetric)
-    return min(cost, key=lambda m: cost[m][0])
+_MANY_LEAVES = 256  # beyond this many parameter arrays 'auto' takes 'ntvp': the others compile one Jacobian per array
 
-def _check_size(name, v):
-    if v is not None and (isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1):
-        raise ValueError(f'{name} must be a positive integer{" (bytes)" if name == "memory_budget" else ""}, got {v!r}')
+def _choose(stats, n1, n2, trace=False, symmetric=False):
+    "The method of least estimated FLOPs; 'ntvp' for models of more than `_MANY_LEAVES` parameter arrays."
+    cost = _costs(stats, n1, n2, trace, symmetric)
+    if stats.get('leaves', 0) > _MANY_LEAVES: return 'ntvp'  # compile time, not FLOPs, dominates there (a minute at depth 1000)
+    return min(cost, key=lambda m: cost[m][0])
 
 def empirical_ntk(f,  # the model, f(params, x) -> (N,) or (N, k), any pytree of parameters
                   params,  # θ at which the kernel is taken
@@ -158,7 +163,8 @@ def empirical_ntk(f,  # the model, f(params, x) -> (N,) or (N, k), any pytree of
                   memory_budget=None):  # bytes for the output plus one block; sets the block size
     "The empirical NTK ∇θf(x1)ᵀ∇θf(x2): (N1, N2) for scalar models or with `trace`, (N1, N2, k, k) blocks otherwise."
     if method not in METHODS: raise ValueError(f'method must be one of {METHODS}, got {method!r}')
-    _check_size('batch_size', batch_size); _check_size('memory_budget', memory_budget)
+    batch_size = None if batch_size is None else positive_int('batch_size', batch_size)
+    memory_budget = _budget(memory_budget)  # a positive number of bytes: an int, or a float such as 1e9
     x1, x2_, shape = _check_kernel_args(f, params, x1, x2)
     symmetric, scalar, trace = x2 is None, len(shape) == 1, bool(trace)
     (n1, n2), k = (x1.shape[0], x2_.shape[0]), 1 if scalar else shape[1]

@@ -16,7 +16,8 @@ import numpy as np
 import scipy.linalg
 
 from .activations import Activation, get_activation
-from .network import _check_scale, _default_float
+from .checks import default_float_dtype, positive_int, real_array, real_float_dtype
+from .network import _check_scale
 
 # %% auto #0
 __all__ = ['KINDS', 'fwht', 'SRHT', 'TensorSRHT', 'FeatureMap', 'random_features']
@@ -56,7 +57,7 @@ class SRHT:
         "Draw a map from R^d to R^k."
         p = _pow2(d)
         ks, kr = jax.random.split(key)
-        return cls(jax.random.rademacher(ks, (p,), dtype or _default_float()), jax.random.randint(kr, (k,), 0, p))
+        return cls(jax.random.rademacher(ks, (p,), dtype or default_float_dtype()), jax.random.randint(kr, (k,), 0, p))
 
     @property
     def dim(self) -> int:
@@ -129,10 +130,9 @@ class FeatureMap:
                 f"activation={self.activation.name!r}, weight_std={self.weight_std:g}, beta={self.beta:g})")
 
 def _check_x(fm, x):
-    x = jnp.asarray(x)
+    x = real_array('x', x)  # complex, bool, NaN and inf refused
     if x.ndim != 2 or x.shape[1] != fm.n0:
         raise ValueError(f'x must be a batch of inputs of shape (N, {fm.n0}), got shape {x.shape}')
-    if not isinstance(x, jax.core.Tracer) and not np.isfinite(np.asarray(x)).all(): raise ValueError('x contains NaN or inf')
     return x
 
 def _first(fm, x):
@@ -142,22 +142,26 @@ def _first(fm, x):
     psi = jnp.concatenate([fm.weight_std / math.sqrt(fm.n0) * x, jnp.full((x.shape[0], 1), fm.beta, dtype)], 1)
     return psi, jnp.sum(psi * psi, 1)
 
+_SCAN_FROM = 16  # from this many layers on, layers 2..L−1 (all of one shape) go through one `lax.scan`
+
 @jax.jit
 def _apply(fm, x):
-    psi, q = _first(fm, x)
-    phi, state = psi, (psi, q)
-    for params in fm.layers:
+    def step(carry, params):
+        phi, state = carry
         state, psidot = fm.layer(fm, params, state)
         if fm.kind == 'ntk': phi = jnp.concatenate([params['T'](phi, psidot), state[0]], 1)
+        return (phi, state), None
+    psi, q = _first(fm, x)
+    carry = (psi, (psi, q))
+    if len(fm.layers) < _SCAN_FROM:
+        for params in fm.layers: carry = step(carry, params)[0]
+    else:  # the first layer changes the shapes; the others keep them: one compiled step instead of L unrolled ones
+        carry = step(carry, fm.layers[0])[0]
+        carry = jax.lax.scan(step, carry, jax.tree.map(lambda *a: jnp.stack(a), *fm.layers[1:]))[0]
+    phi, state = carry
     return phi if fm.kind == 'ntk' else state[0]
 
 # %% ../nbs/18_random_features.ipynb #0ec899ef
-def _check_int(name, v, lo=1, what='a positive integer'):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f'{name} must be {what}, got {v!r}')
-    if v < lo: raise ValueError(f'{name} must be {what}, got {v}')
-    return int(v)
-
 def _check_key(key):
     k = jnp.asarray(key) if not isinstance(key, jax.Array) else key
     if jax.dtypes.issubdtype(k.dtype, jax.dtypes.prng_key) and k.shape == (): return k
@@ -167,10 +171,17 @@ def _check_key(key):
 def _check_common(key, n0, depth, m, kind, weight_std, beta, sketch_dim):
     "The checks every feature-map constructor shares; returns them normalised."
     if kind not in KINDS: raise ValueError(f'kind must be one of {KINDS}, got {kind!r}')
-    m = _check_int('m', m, what='a positive integer (the number of random features per layer)')
-    sketch_dim = m if sketch_dim is None else _check_int('sketch_dim', sketch_dim)
-    return (_check_key(key), _check_int('n0', n0), _check_int('depth', depth, what='an integer ≥ 1 (the number of weight layers L)'),
+    m = positive_int('m', m, what='a positive integer (the number of random features per layer)')
+    sketch_dim = m if sketch_dim is None else positive_int('sketch_dim', sketch_dim)
+    return (_check_key(key), positive_int('n0', n0), positive_int('depth', depth, what='an integer ≥ 1 (the number of weight layers L)'),
             m, _check_scale('weight_std', weight_std), _check_scale('beta', beta), sketch_dim)
+
+@partial(jax.jit, static_argnames=('kind', 'd_psi', 'd_phi', 'm', 'k', 'dtype'))
+def _draw_layer(kw, kt, kind, d_psi, d_phi, m, k, dtype):
+    "One random layer's arrays, drawn by one compiled call (the same numbers as drawn one by one; a deep map builds in a second)."
+    lay = {'W': jax.random.normal(kw, (d_psi, m), dtype)}
+    if kind == 'ntk': lay['T'] = TensorSRHT.init(kt, d_phi, m, k, dtype)
+    return lay
 
 def random_features(key,  # a PRNG key: the only source of randomness
                     n0,  # input dimension
@@ -185,12 +196,10 @@ def random_features(key,  # a PRNG key: the only source of randomness
     "Random features of the depth-L NNGP kernel or NTK: E⟨φ(x), φ(x')⟩ = `limit_kernels` for L ≤ 2, up to O(1/m) deeper."
     key, n0, depth, m, w, b, k = _check_common(key, n0, depth, m, kind, weight_std, beta, sketch_dim)
     act = get_activation(activation)
-    dtype = dtype or _default_float()
+    dtype = real_float_dtype('dtype', dtype)  # float64 only with 64-bit JAX: no float32 arrays reported as float64
     layers, d_psi, d_phi = [], n0 + 1, n0 + 1
     for kw, kt in jax.random.split(key, (max(depth - 1, 0), 2)):
-        lay = {'W': jax.random.normal(kw, (d_psi, m), dtype)}
-        if kind == 'ntk': lay['T'] = TensorSRHT.init(kt, d_phi, m, k, dtype)
-        layers.append(lay)
+        layers.append(_draw_layer(kw, kt, kind, d_psi, d_phi, m, k, dtype))
         d_psi, d_phi = m + 1, k + m + 1
     dim = n0 + 1 if depth == 1 else (d_phi if kind == 'ntk' else d_psi)
     return FeatureMap(tuple(layers), kind, depth, n0, act, w, b, _random_layer, dim, jnp.dtype(dtype).name)

@@ -13,6 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from .checks import real_array, real_batch, warn_diverged
+
 # %% auto #0
 __all__ = ['mse_cost', 'empirical_ntk', 'gradient_descent', 'function_space_step', 'kernel_flow']
 
@@ -45,13 +47,14 @@ def _check_output(shape, n, name):
 def _check_kernel_args(f, params, x1, x2):
     "The argument checks shared by every empirical-kernel function: (x1, x2, shape of f(params, x1)); x2 None means x1."
     _check_model(f)
-    x1 = jnp.asarray(x1)
-    x2 = x1 if x2 is None else jnp.asarray(x2)
+    x1 = real_array('x1', x1, discrete_ok=True, finite=False)  # complex refused (not silently its real part); ids stay integers
+    x2 = x1 if x2 is None else real_array('x2', x2, discrete_ok=True, finite=False)
     if x1.ndim == 0: raise ValueError('x1 must be a batch of points (N1, ...), got a scalar')
     if x2.ndim == 0 or x2.shape[1:] != x1.shape[1:]:
         raise ValueError(f'x2 must be a batch of points shaped like x1, (N2, *{x1.shape[1:]}); got {x2.shape}')
     _check_finite_params(params)
     for name, x in (('x1', x1), ('x2', x2)):
+        if x.shape[0] == 0: raise ValueError(f'{name} is empty (shape {x.shape}): the kernel needs at least one point on each side')
         if not isinstance(x, jax.core.Tracer) and jnp.issubdtype(x.dtype, jnp.inexact) and not np.isfinite(np.asarray(x)).all():
             raise ValueError(f'{name} contains NaN or inf')
         try: shape = jax.eval_shape(f, params, x).shape
@@ -96,6 +99,8 @@ def _check_lr_steps(lr, steps):
 
 def _check_data(f, params, x, y, x_eval, cost=None):
     _check_model(f); _check_finite_params(params)
+    real_batch('x', x, discrete_ok=True); real_array('y', y, discrete_ok=True)  # complex, NaN and inf refused; labels stay integers
+    if x_eval is not None: real_batch('x_eval', x_eval, discrete_ok=True)
     out = jax.eval_shape(f, params, x)
     _check_output(out.shape, jnp.shape(x)[0], 'x')
     if cost is not None:  # the cost checks y against outputs of the right shape (labels need not have it)
@@ -139,7 +144,9 @@ def gradient_descent(f,  # the model, f(params, x) -> (N,) or (N, k); static und
     "Full-batch gradient descent on eq. 1 with `optax.sgd(lr)`: returns (θ_steps, trajectory with 'cost', 'f_train', 'f_eval')."
     _check_lr_steps(lr, steps); _check_data(f, params, x, y, x_eval, cost)
     x_eval = None if x_eval is None else jnp.asarray(x_eval)
-    return _gd(f, params, jnp.asarray(x), jnp.asarray(y), lr, int(steps), x_eval, cost)
+    params, traj = _gd(f, params, jnp.asarray(x), jnp.asarray(y), lr, int(steps), x_eval, cost)
+    warn_diverged('gradient_descent', traj['cost'], f' (the cost overflowed: lr={lr!r} is too large for this model)')
+    return params, traj
 
 # %% ../nbs/02_gradient_flow.ipynb #ed1db903
 def function_space_step(kernel_zx,  # K(z_j, x_i): (Nz, n) for scalar outputs, (Nz, n, k, k) for k outputs
@@ -187,4 +194,6 @@ def kernel_flow(f,  # the model, f(params, x) -> (N,) or (N, k); static under ji
     "Eq. 6 by Euler steps with the empirical kernel at the gradient-descent parameters θ_t (or frozen at θ_0): {'f_train', 'f_eval'}, steps + 1 entries."
     _check_lr_steps(lr, steps); _check_data(f, params, x, y, x_eval)
     x_eval = None if x_eval is None else jnp.asarray(x_eval)
-    return _kflow(f, params, jnp.asarray(x), jnp.asarray(y), lr, int(steps), x_eval, bool(frozen))
+    out = _kflow(f, params, jnp.asarray(x), jnp.asarray(y), lr, int(steps), x_eval, bool(frozen))
+    warn_diverged('kernel_flow', out['f_train'], f' (the outputs overflowed: lr={lr!r} is too large for this kernel)')
+    return out

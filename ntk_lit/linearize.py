@@ -14,6 +14,7 @@ import numpy as np
 import optax
 from tqdm.auto import tqdm
 
+from .checks import same_pytree
 from .network import MLP
 from .gradient_flow import _check_lr_steps, _sgd_step, gradient_descent
 
@@ -26,10 +27,8 @@ def linearize(f,  # the model, f(params, x) -> (N,) or (N, k)
               params0):  # θ0, the point of expansion, any pytree
     "f_lin(params, x) = f(x; θ0) + ∇θf(x; θ0)ᵀ(θ − θ0) (seed 002 eq. 3), by one jvp per call: a model like `f`."
     if not callable(f): raise TypeError(f'f must be a callable model f(params, x), got {type(f).__name__}')
-    tree0 = jax.tree.structure(params0)
     def f_lin(params, x):
-        if jax.tree.structure(params) != tree0:
-            raise ValueError(f'params must have the pytree structure of params0, {tree0}; got {jax.tree.structure(params)}')
+        same_pytree('params', params, params0, 'params0')  # structure, and each leaf's shape and dtype: no broadcasting
         direction = jax.tree.map(lambda a, b: jnp.asarray(a) - b, params, params0)
         out, tangent = jax.jvp(lambda p: f(p, x), (params0,), (direction,))
         return out + tangent

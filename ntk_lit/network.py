@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .activations import Activation, get_activation
+from .checks import real_array, real_float_dtype
 
 # %% auto #0
 __all__ = ['MLP']
@@ -64,13 +65,9 @@ class MLP:
         return sum((a + 1) * b for a, b in zip(self.widths[:-1], self.widths[1:]))
 
 # %% ../nbs/01_network.ipynb #3126a370
-def _default_float():
-    return jnp.zeros(()).dtype if jax.config.jax_enable_x64 else jnp.float32
-
 def _init(self: MLP, key, dtype=None):
     "A pytree of parameters, a list of {'W': (n_{l+1}, n_l), 'b': (n_{l+1},)} per layer, drawn i.i.d. N(0, 1) (NTK) or scaled (standard)."
-    dtype = dtype or _default_float()
-    if not jnp.issubdtype(dtype, jnp.floating): raise TypeError(f'dtype must be a floating dtype, got {dtype}')
+    dtype = real_float_dtype('dtype', dtype)  # float64 only with 64-bit JAX
     keys = jax.random.split(key, 2 * self.depth)
     params = []
     for l, (n_in, n_out) in enumerate(zip(self.widths[:-1], self.widths[1:])):
@@ -84,12 +81,9 @@ MLP.init = _init
 
 # %% ../nbs/01_network.ipynb #db2d06da
 def _check_input(self: MLP, x):
-    x = jnp.asarray(x)
+    x = real_array('x', x)  # complex, bool, NaN and inf refused; integers become the default float
     if x.ndim == 0 or x.shape[-1] != self.widths[0]:
         raise ValueError(f'x must have last dimension n0 = {self.widths[0]}, got shape {x.shape}')
-    if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(_default_float())
-    if not isinstance(x, jax.core.Tracer) and not np.isfinite(np.asarray(x)).all():
-        raise ValueError('x contains NaN or inf')
     return x
 
 def _check_params(self: MLP, params):
@@ -105,6 +99,23 @@ def _scale_override(name, v):
     if v is None or isinstance(v, jax.core.Tracer): return v
     return _check_scale(name, v)
 
+_SCAN_FROM = 32  # a run of at least this many equal-shape hidden layers goes through one `lax.scan`
+
+def _dense(self: MLP, a, layer, n_in, sw, b):
+    "Layer l's pre-activation h = σ_w/√n_l W a + β b (NTK), or W a + b (standard)."
+    h = jnp.matmul(a, layer['W'].T, precision=jax.lax.Precision.HIGHEST)
+    return (sw / math.sqrt(n_in)) * h + b * layer['b'] if self.parameterization == 'ntk' else h + layer['b']
+
+def _runs(params):
+    "(start, stop) of the maximal runs of consecutive hidden layers whose W and b have equal shapes and dtypes (the last layer alone)."
+    sig = lambda l: tuple((jnp.shape(v), jnp.result_type(v)) for v in (params[l]['W'], params[l]['b']))
+    out, l = [], 0
+    while l < len(params):
+        r = l + 1
+        while r < len(params) - 1 and sig(r) == sig(l): r += 1
+        out.append((l, r)); l = r
+    return out
+
 def _apply(self: MLP, params, x, *,
            weight_std=None,  # σ_w to use instead of the spec's; may be a traced array (vary it under `jit` without recompiling)
            beta=None):  # β to use instead of the spec's; likewise
@@ -113,12 +124,14 @@ def _apply(self: MLP, params, x, *,
     a = _check_input(self, x)
     sw = self.weight_std if weight_std is None else _scale_override('weight_std', weight_std)
     b = self.beta if beta is None else _scale_override('beta', beta)
-    hi = jax.lax.Precision.HIGHEST
-    for l, layer in enumerate(params):
-        h = jnp.matmul(a, layer['W'].T, precision=hi)
-        if self.parameterization == 'ntk': h = (sw / math.sqrt(self.widths[l])) * h + b * layer['b']
-        else: h = h + layer['b']
-        a = self.activation(h)
+    traced = any(isinstance(v, jax.core.Tracer) for v in jax.tree.leaves((params, a)))  # eager calls compile nothing: no scan
+    for start, stop in _runs(params):
+        if stop - start < _SCAN_FROM or not traced:
+            for l in range(start, stop): h = _dense(self, a, params[l], self.widths[l], sw, b); a = self.activation(h)
+        else:  # a deep stack of equal layers: compiled once, not unrolled (depth 1000 compiles in seconds, not minutes)
+            stacked = jax.tree.map(lambda *v: jnp.stack(v), *params[start:stop])
+            step = lambda a, layer: (self.activation(_dense(self, a, layer, self.widths[start], sw, b)), None)
+            a = jax.lax.scan(step, a, stacked)[0]
     return h
 
 MLP.apply = _apply

@@ -13,9 +13,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .activations import Activation, get_activation
-from .features import KINDS, _check_int, _check_key, _check_x
+from .checks import positive_int, real_array, real_float_dtype
+from .features import KINDS, _check_key, _check_x
 from .limit import limit_kernels
-from .network import _check_scale, _default_float
+from .network import _check_scale
 
 # %% auto #0
 __all__ = ['NystromMap', 'sample_landmarks', 'nystrom_features']
@@ -63,9 +64,9 @@ def sample_landmarks(key,  # a PRNG key
                      m):  # number of landmarks, 1 ≤ m ≤ N
     "m distinct rows of x drawn uniformly at random, in their original order: the landmarks of `nystrom_features`."
     key = _check_key(key)
-    x = np.asarray(x)
+    x = real_array('x', x, numpy=True)  # complex, bool, NaN and inf refused
     if x.ndim != 2 or x.shape[0] < 1: raise ValueError(f'x must be a batch of inputs of shape (N, n0), got shape {x.shape}')
-    m = _check_int('m', m, what='a positive integer (the number of landmarks)')
+    m = positive_int('m', m, what='a positive integer (the number of landmarks)')
     if m > x.shape[0]: raise ValueError(f'm = {m} landmarks cannot be drawn without replacement from {x.shape[0]} points')
     return x[np.sort(np.asarray(jax.random.choice(key, x.shape[0], (m,), replace=False)))]
 
@@ -79,18 +80,13 @@ def nystrom_features(landmarks,  # Z, (m, n0): e.g. `sample_landmarks(key, x, m)
                      dtype=None):  # float dtype of the features; None: float32, float64 with x64
     "Nyström features of the depth-L NNGP kernel or NTK on the landmarks Z: K(Z, Z) by `limit_kernels` and `eigh` in float64."
     if kind not in KINDS: raise ValueError(f'kind must be one of {KINDS}, got {kind!r}')
-    dtype = jnp.dtype(dtype or _default_float())
-    if dtype not in (jnp.float32, jnp.float64): raise ValueError(f'dtype must be float32 or float64, got {dtype}')
-    if dtype == jnp.float64 and not jax.config.jax_enable_x64:
-        raise ValueError('dtype=float64 needs 64-bit JAX: enable it (jax.config.update("jax_enable_x64", True) or `with jax.enable_x64(True):`)')
+    dtype = real_float_dtype('dtype', dtype, allowed=('float32', 'float64'))  # and float64 only with 64-bit JAX
     rcond = (1e-6 if dtype == jnp.float32 else 1e-12) if rcond is None else _check_scale('rcond', rcond)
     if not 0 < rcond < 1: raise ValueError(f'rcond must lie in (0, 1) (a fraction of the largest eigenvalue), got {rcond}')
-    z = np.asarray(landmarks)
+    z = real_array('landmarks', landmarks, numpy=True)  # complex, bool, NaN and inf refused
     if z.ndim != 2 or z.shape[0] < 1 or z.shape[1] < 1:
         raise ValueError(f'landmarks must be a batch of points of shape (m, n0) with m, n0 ≥ 1, got shape {z.shape}')
-    if not np.issubdtype(z.dtype, np.number): raise TypeError(f'landmarks must be numeric, got dtype {z.dtype}')
     z = z.astype(np.float64)
-    if not np.isfinite(z).all(): raise ValueError('landmarks contain NaN or inf')
     act, w, b = get_activation(activation), _check_scale('weight_std', weight_std), _check_scale('beta', beta)
     with jax.enable_x64(True):
         k = limit_kernels(z, depth=depth, activation=act, weight_std=w, beta=b)

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
 
+from .checks import check_psd, check_symmetric, real_array, real_batch
 from .dynamics import _phi, _positive, _times
 from .limit import limit_kernels
 
@@ -24,12 +25,11 @@ def _numeric(name, a):
     "`a` as a float64 NumPy array; a non-numeric dtype, NaN or inf is an error naming the argument."
     if a is None: return None
     if isinstance(a, jax.core.Tracer): raise TypeError(f'{name}: predict solves on the host and needs concrete arrays, not traced ones (under jit use mse_dynamics)')
-    arr = np.asarray(a)
-    if arr.dtype.kind not in 'biuf': raise TypeError(f'{name} must hold numbers, got an array of dtype {arr.dtype}')
-    arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr)
-    if bad.any(): raise ValueError(f'{name} contains NaN or inf ({int(bad.sum())} of {arr.size} entries)')
-    return arr
+    return real_array(name, a, numpy=True).astype(np.float64)  # complex, bool, strings, NaN and inf refused
+
+def _dtype(a):
+    "The dtype `a` was computed in, which sets the tolerances of `check_symmetric` and `check_psd`."
+    return a.dtype if hasattr(a, 'dtype') else np.asarray(a).dtype
 
 def _prepared(kernel_train, kernel_test_train, y, f0=None, f0_test=None):
     "Checked float64 NumPy arrays laid out as in notebook 09 (blocks flattened): K (M, M), Kz (Mz, M) or None, y, f0, f0z (M, c), and N."
@@ -56,18 +56,17 @@ def _prepared(kernel_train, kernel_test_train, y, f0=None, f0_test=None):
         K = K.transpose(0, 2, 1, 3).reshape(n * K.shape[2], -1)
         if Kz is not None: Kz = Kz.transpose(0, 2, 1, 3).reshape(-1, K.shape[0])
     flat = (lambda a: a.reshape(-1, 1)) if blocks else (lambda a: a.reshape(a.shape[0], -1))
-    if not np.allclose(K, K.T, rtol=0, atol=1e3 * np.finfo(np.float64).eps * np.abs(K).max()):
-        raise ValueError('kernel_train must be symmetric, Θ(x_i, x_j) = Θ(x_j, x_i)ᵀ')
+    check_symmetric('kernel_train', K, _dtype(kernel_train))  # within the rounding of the dtype it was computed in
     return K, Kz, flat(y), flat(f0), None if f0z is None else flat(f0z), n
 
 # %% ../nbs/12_predict.ipynb #8cef02d7
 def eigh_psd(kernel,  # a symmetric positive semi-definite matrix (M, M)
-             name='kernel_train'):  # its name in error messages
-    "(λ ascending, clipped at 0; V) of a PSD matrix in float64; refuses eigenvalues below −√ε λ_max."
+             name='kernel_train',  # its name in error messages
+             dtype=None):  # the dtype it was computed in (its rounding sets the tolerance); None: its own
+    "(λ ascending, clipped at 0; V) of a PSD matrix in float64; refuses λ_min below −64 ε N max|K| (`ntk_lit.checks.check_psd`)."
     K = _numeric(name, kernel)
     lam, V = np.linalg.eigh(K)
-    if lam.size and lam[0] < -math.sqrt(np.finfo(np.float64).eps) * max(abs(lam[-1]), 1e-300):
-        raise ValueError(f'{name} must be positive semi-definite; its smallest eigenvalue is {lam[0]:.3g} (largest {lam[-1]:.3g})')
+    if lam.size: check_psd(name, lam[0], len(lam), np.abs(K).max(), dtype or _dtype(kernel))
     return np.maximum(lam, 0), V
 
 _phi_jit = jax.jit(_phi, static_argnames=('mode',))
@@ -80,12 +79,12 @@ def _phi64(lam, times, lr, n, mode):
         phi = _phi_jit(jnp.asarray(np.pad(lam, (0, size - m)), jnp.float64), jnp.asarray(times, jnp.float64), lr, n, mode)
     return np.asarray(phi)[:, :m]
 
-def _alpha(K, yf, f0f, n, times, mode, lr, ridge):
+def _alpha(K, yf, f0f, n, times, mode, lr, ridge, dtype=np.float64):
     "α_t = V φ_t(Λ + ρ) Vᵀ (y − f0) for each time, (T, M, c); at t = ∞ alone by a Cholesky solve when K + ρI factors."
     if mode == 'flow' and np.all(np.isinf(times)):
         try: return scipy.linalg.cho_solve((scipy.linalg.cholesky(K + ridge * np.eye(len(K)), lower=True), True), yf - f0f)[None]
         except np.linalg.LinAlgError: pass  # numerically singular: the pseudo-inverse below
-    lam, V = eigh_psd(K)
+    lam, V = eigh_psd(K, dtype=dtype)
     c = V.T @ (yf - f0f)
     return np.einsum('mj,tj,jc->tmc', V, _phi64(lam + ridge, times, lr, n, mode), c)
 
@@ -106,7 +105,7 @@ def dual_coef(kernel_train,  # Θ(X, X): (N, N), or (N, N, k, k) blocks
     lr, ridge = _positive('lr', lr), _positive('ridge', ridge, zero_ok=True)
     times, mode, scalar = _times(t, steps)
     K, _, yf, f0f, _, n = _prepared(kernel_train, None, y, f0)
-    alpha = _alpha(K, yf, f0f, n, np.asarray(times, np.float64), mode, lr, ridge)
+    alpha = _alpha(K, yf, f0f, n, np.asarray(times, np.float64), mode, lr, ridge, _dtype(kernel_train))
     return _shaped(alpha, n, y, scalar)
 
 # %% ../nbs/12_predict.ipynb #27e18bcf
@@ -123,7 +122,7 @@ def predict(kernel_train,  # Θ(X, X): (N, N), or (N, N, k, k) blocks
     lr, ridge = _positive('lr', lr), _positive('ridge', ridge, zero_ok=True)
     times, mode, scalar = _times(t, steps)
     K, Kz, yf, f0f, f0z, n = _prepared(kernel_train, kernel_test_train, y, f0, f0_test)
-    alpha = _alpha(K, yf, f0f, n, np.asarray(times, np.float64), mode, lr, ridge)
+    alpha = _alpha(K, yf, f0f, n, np.asarray(times, np.float64), mode, lr, ridge, _dtype(kernel_train))
     out = (f0f + np.einsum('mj,tjc->tmc', K, alpha)) if Kz is None else (f0z + np.einsum('zj,tjc->tzc', Kz, alpha))
     nz = n if Kz is None else np.shape(kernel_test_train)[0]
     return _shaped(out, nz, y, scalar)
@@ -142,14 +141,18 @@ def limit_gram(x1,  # inputs (N1, n0)
                kernel='ntk'):  # 'ntk' for Θ∞, 'nngp' for Σ
     "Θ∞ or Σ between x1 and x2 in float64 NumPy, inputs padded to power-of-two sizes so that few shapes compile."
     if kernel not in ('ntk', 'nngp'): raise ValueError(f"kernel must be 'ntk' or 'nngp', got {kernel!r}")
-    x1 = np.asarray(x1, np.float64)
+    x1 = real_batch('x1', x1, min_ndim=2, numpy=True).astype(np.float64)  # (N1, n0), N1 ≥ 1; complex, NaN, inf refused
+    if x1.ndim != 2: raise ValueError(f'x1 must be a batch of inputs of shape (N1, n0), got shape {x1.shape}')
     n1, n0 = x1.shape
+    if x2 is not None:
+        x2 = real_batch('x2', x2, min_ndim=2, numpy=True).astype(np.float64)
+        if x2.ndim != 2 or x2.shape[1] != n0: raise ValueError(f'x2 must be a batch of inputs of shape (N2, {n0}) like x1, got shape {x2.shape}')
     m0 = _size_class(n0, 8)
     def pad(x):
         x = np.pad(x * math.sqrt(m0 / n0), ((0, 0), (0, m0 - n0)))
         return np.concatenate([x, np.repeat(x[-1:], _size_class(len(x), 64) - len(x), axis=0)])
     with jax.enable_x64(True):
-        k = limit_kernels(pad(x1), None if x2 is None else pad(np.asarray(x2, np.float64)), depth=depth,
+        k = limit_kernels(pad(x1), None if x2 is None else pad(x2), depth=depth,
                           activation=activation, weight_std=weight_std, beta=beta)
     return np.array(k.ntk if kernel == 'ntk' else k.nngp)[:n1, :n1 if x2 is None else len(x2)]
 
@@ -211,7 +214,7 @@ def gp_posterior(kernel_train,  # (nngp, ntk) on X × X, a `LimitKernels`; for k
         times, mode, scalar = _times(t, steps)
         if not scalar: raise ValueError('t (or steps) must be a single time for gp_posterior')
         T, Tz, _, _, _, _ = _prepared(T, Tz, y)
-        lam, V = eigh_psd(T)
+        lam, V = eigh_psd(T, dtype=_dtype(kernel_train[1]))
         A = ((Tz @ V) * _phi64(lam + ridge, np.asarray(times, np.float64), lr, n, mode)[0]) @ V.T  # A_t, (Nz, N)
         mean, AS, jitter = A @ yf, A @ S, 0.0
         if full:

@@ -14,17 +14,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .activations import Activation, get_activation
+from .checks import positive_int as _positive_int, real_array, real_float_dtype
 
 # %% auto #0
 __all__ = ['RandomFunctions', 'random_functions', 'PowerLaw', 'fit_power_law']
 
 # %% ../nbs/07_random_functions.ipynb #fe6b7afe
-def _positive_int(name, v):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f'{name} must be an integer, got {v!r}')
-    if v <= 0: raise ValueError(f'{name} must be positive, got {v}')
-    return int(v)
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class RandomFunctions:
     "P random functions f^(p)_i(x) = σ(w_{p,i}ᵀx) and the linear model F^lin(θ) = P^-1/2 Σ_p θ_p f^(p) (seed 004 §3)."
@@ -42,7 +37,7 @@ class RandomFunctions:
         return self.W.shape[1]
 
     def _x(self, x):
-        x = jnp.asarray(x)
+        x = real_array('x', x)  # complex, bool, NaN and inf refused
         if x.ndim != 2 or x.shape[1] != self.W.shape[2]:
             raise ValueError(f'x must have shape (N, n0) with n0 = {self.W.shape[2]}, got {x.shape}')
         return x.astype(self.W.dtype)
@@ -61,7 +56,7 @@ def random_functions(key,  # a PRNG key
                      dtype=None):  # float dtype of the weights; None: float32, or float64 with x64 enabled
     "Draw P random functions x ↦ σ(w_{p,i}ᵀx) with w_{p,i} ~ N(0, I) i.i.d."
     P, n0, k = (_positive_int(n, v) for n, v in (('n_functions', n_functions), ('n_in', n_in), ('n_out', n_out)))
-    dtype = dtype or (jnp.zeros(()).dtype if jax.config.jax_enable_x64 else jnp.float32)
+    dtype = real_float_dtype('dtype', dtype)  # float64 only with 64-bit JAX
     return RandomFunctions(jax.random.normal(key, (P, k, n0), dtype), get_activation(activation))
 
 # %% ../nbs/07_random_functions.ipynb #d13b4f89

@@ -17,7 +17,7 @@ from scipy.optimize import nnls
 
 from .activations import get_activation
 from .features import FeatureMap, SRHT, TensorSRHT, _check_common, _pow2
-from .network import _default_float
+from .checks import default_float_dtype, positive_int, real_float_dtype
 
 # %% auto #0
 __all__ = ['SKETCH_ACTIVATIONS', 'kappa1', 'kappa0', 'relu_polynomials', 'PolySketch', 'ntk_sketch']
@@ -67,7 +67,7 @@ class PolySketch:
         sizes = [q >> t for t in range(1, q.bit_length())]
         nodes = tuple(_stack([TensorSRHT.init(k, m, m, m, dtype) for k in jax.random.split(kk, n)])
                       for kk, n in zip(jax.random.split(kn, len(sizes)), sizes))
-        return cls(leaves, nodes, jnp.asarray(np.pad(coef, (0, q + 1 - len(coef))), dtype or _default_float()))
+        return cls(leaves, nodes, jnp.asarray(np.pad(coef, (0, q + 1 - len(coef))), dtype or default_float_dtype()))
 
     def __call__(self, a):  # (N, d)
         "Q(a), (N, m)."
@@ -115,9 +115,8 @@ def ntk_sketch(key,  # a PRNG key: the only source of randomness
     if act.name not in SKETCH_ACTIVATIONS or act != get_activation(act.name):
         raise ValueError(f'activation: the NTK Sketch supports {SKETCH_ACTIVATIONS} (its layers are polynomials of the '
                          f'arc-cosine kernels), got {act!r}; random_features takes any activation')
-    if isinstance(degree, (bool, np.bool_)) or not isinstance(degree, (int, np.integer)) or degree < 1:
-        raise ValueError(f'degree must be a positive integer, got {degree!r}')
-    dtype = dtype or _default_float()
+    degree = positive_int('degree', degree)
+    dtype = real_float_dtype('dtype', dtype)  # float64 only with 64-bit JAX
     c1, c0 = relu_polynomials(int(degree))
     layers, d_psi, d_phi = [], n0 + 1, n0 + 1
     for k1, k0, kt in jax.random.split(key, (max(depth - 1, 0), 3)):

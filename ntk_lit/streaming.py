@@ -15,7 +15,8 @@ import numpy as np
 import scipy.linalg
 from tqdm.auto import tqdm
 
-from .features import FeatureMap, _check_int
+from .checks import memory_budget as _budget, positive_int, real_array
+from .features import FeatureMap
 from .network import _check_scale
 
 # %% auto #0
@@ -54,10 +55,11 @@ def _host_bytes(fm, k): return 8 * fm.dim * (fm.dim + k)
 
 def _fit_block(fm, n, memory_budget, k, block_size):
     "(rows per block, the compiled `block_moments` for it), within the budget."
-    budget = _check_int('memory_budget', memory_budget, what='a positive number of bytes')
+    if memory_budget is None: raise TypeError('memory_budget must be a positive number of bytes, got None')
+    budget = _budget(memory_budget)  # a positive number of bytes, 1e9 allowed
     avail = budget - _host_bytes(fm, k)
     if block_size is not None:
-        block_size = _check_int('block_size', block_size, what='a positive integer (rows per block)')
+        block_size = positive_int('block_size', block_size, what='a positive integer (rows per block)')
         c = _compile(fm, _shapes(fm, block_size, k))
         if _bytes(c) > avail:
             raise ValueError(f'block_size={block_size} needs {_bytes(c) + _host_bytes(fm, k):,} bytes with the accumulators, '
@@ -88,11 +90,9 @@ def choose_block_size(fm: FeatureMap,  # the feature map
 
 # %% ../nbs/20_streaming.ipynb #cf7823d5
 def _as_targets(y, n):
-    y = np.asarray(y)
+    y = real_array('y', y, numpy=True)  # complex, bool, strings, NaN and inf refused
     if y.ndim not in (1, 2): raise ValueError(f'y must be a vector (N,) or a matrix (N, k), got shape {y.shape}')
     if y.shape[0] != n: raise ValueError(f'y has {y.shape[0]} rows but x has {n}')
-    if not np.issubdtype(y.dtype, np.number): raise TypeError(f'y must be numeric, got dtype {y.dtype}')
-    if not np.isfinite(y).all(): raise ValueError('y contains NaN or inf')
     return y.reshape(n, -1)
 
 def _as_points(fm, x):
@@ -146,7 +146,7 @@ class FeatureRidge:
     def predict(self, x, *, block_size=4096, progress=False):  # x: (N, n0)
         "f(x) = φ(x)ᵀ w, (N,) or (N, k), computed block by block (float64)."
         x = _as_points(self.fm, x)
-        block_size = _check_int('block_size', block_size, what='a positive integer (rows per block)')
+        block_size = positive_int('block_size', block_size, what='a positive integer (rows per block)')
         out = np.concatenate([np.asarray(self.fm(np.asarray(x[i:j], self.fm.dtype)), np.float64) @ self.weights
                               for i, j in _blocks(x.shape[0], block_size, progress, 'predict')])
         return out[:, 0] if self.squeeze else out

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
+from .checks import positive_int as _positive_int
 from .network import MLP
 from .gradient_flow import empirical_ntk, gradient_descent
 from .limit import limit_kernels
@@ -24,12 +25,6 @@ __all__ = ['TourConfig', 'circle', 'tour_data', 'kernel_rows_before_after', 'tou
            'tour_summary', 'tour_table', 'tour_figure']
 
 # %% ../nbs/90_tour.ipynb #27e20f43
-def _positive_int(name, v):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f'{name} must be an integer, got {v!r}')
-    if v <= 0: raise ValueError(f'{name} must be positive, got {v}')
-    return int(v)
-
 @dataclasses.dataclass(frozen=True)
 class TourConfig:
     "Every choice of the tour: networks, training and the grid of angles."
