@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import checks
 from .activations import get_activation
 from .duals import snap
 from .gaussian import _as_float
@@ -161,7 +162,7 @@ def _diagonals(x, w, b, depth, act, method):
     for layer in range(1, depth + 1):
         worst = max(np.max(q, initial=0.0), np.max(theta, initial=0.0))
         if not np.isfinite(worst) or worst > big:
-            raise OverflowError(f'limit_kernels: Σ(x, x) or Θ(x, x) reaches {worst:.3g} at layer {layer}, beyond the range of '
+            raise OverflowError(f'limit_kernels overflows: Σ(x, x) or Θ(x, x) reaches {worst:.3g} at layer {layer}, beyond the range of '
                                 f'{jnp.dtype(x.dtype).name} (max {big * 4:.3g}): the kernel cannot be represented. Lower weight_std '
                                 f'(= {float(w):g}) or depth (= {depth}), scale the inputs, or compute in float64')
         if layer == depth: break
@@ -215,9 +216,7 @@ def limit_kernels(x1,  # inputs, (N1, n0)
             raise ValueError(f'batch_size must be a positive integer, got {batch_size!r}')
         side = int(batch_size)
     if memory_budget is not None:
-        if isinstance(memory_budget, (bool, np.bool_)) or not isinstance(memory_budget, (int, float, np.integer, np.floating)) \
-                or not math.isfinite(memory_budget) or memory_budget <= 0:
-            raise ValueError(f'memory_budget must be a positive number of bytes, got {memory_budget!r}')
+        memory_budget = checks.memory_budget(memory_budget)
         side = min(side, _tile_side(rules, n1, n2, item, memory_budget, 0 if out is not None else 2 * n1 * n2 * item))
     if out is None: out = (np.empty((n1, n2), x1.dtype), np.empty((n1, n2), x1.dtype))
     return _tiled(x1, None if sym else x2, w, b, depth, which, min(side, max(n1, n2)), out, **static)
