@@ -32,10 +32,12 @@ def snap(rho):
     return jnp.where(jnp.abs(rho) >= 1 - _SNAP * jnp.finfo(rho.dtype).eps, jnp.sign(rho), rho)
 
 def correlation(k11, k12, k22):
-    "(s12, ρ): √k11·√k22 and the correlation k12/s12, snapped; ρ = 0 where s12 = 0."
+    "(s12, ρ): √k11·√k22 and the correlation k12/s12, snapped; ρ = 0 where s12 = 0, ±1 where k12 and s12 overflowed (inf/inf)."
     s12 = jnp.sqrt(k11) * jnp.sqrt(k22)
     pos = s12 > 0
-    return s12, jnp.where(pos, snap(k12 / jnp.where(pos, s12, 1)), 0)
+    rho = k12 / jnp.where(pos, s12, 1)
+    rho = jnp.where(jnp.isinf(k12) & jnp.isinf(s12), jnp.sign(k12), rho)  # so a layer after an overflow gives ±inf, not NaN
+    return s12, jnp.where(pos, snap(rho), 0)
 
 # %% ../nbs/00b_closed_forms.ipynb #25e75683
 _P = (1.66666666666666657415e-01, -3.25565818622400915405e-01, 2.01212532134862925881e-01,
@@ -172,7 +174,8 @@ def arccos_J(n, rho):
 def rectified_monomial_dual(q1, q2, s12, rho, n=2):
     "max(0, z)^n for n ≥ 2: the arc-cosine kernels of orders n and n − 1 (σ̇ = n·max(0, z)^(n−1))."
     if n < 2: raise ValueError(f'n must be at least 2 here (order 0 is step_dual, order 1 relu_dual), got {n!r}')
-    return Expectations(s12 ** n * arccos_J(n, rho) / _TWO_PI, n * n * s12 ** (n - 1) * arccos_J(n - 1, rho) / _TWO_PI)
+    times = lambda a, b: jnp.where((a == 0) | (b == 0), 0, a * b)  # J_n(−1) = 0 exactly, also when s12 overflowed to inf
+    return Expectations(times(s12 ** n, arccos_J(n, rho)) / _TWO_PI, n * n * times(s12 ** (n - 1), arccos_J(n - 1, rho)) / _TWO_PI)
 
 # %% ../nbs/00b_closed_forms.ipynb #f6a6e54f
 @functools.lru_cache(maxsize=None)
