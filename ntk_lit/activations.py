@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import functools
 import math
+import numbers
+import weakref
 from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
+import numpy as np
 
-from .duals import abs_dual, erf_dual, identity_dual, leaky_relu_dual, relu_dual
-
-from .duals import abs_dual, erf_dual, identity_dual, leaky_relu_dual, relu_dual
+from .duals import (abs_dual, erf_dual, exp_dual, gaussian_dual, gelu_dual, horner, identity_dual, leaky_relu_dual,
+                           polynomial_dual, rectified_monomial_dual, relu_dual, sign_dual, sin_dual, step_dual)
 
 # %% auto #0
-__all__ = ['Activation', 'relu', 'leaky_relu', 'abs_', 'erf', 'tanh', 'identity', 'softplus', 'gelu', 'sigmoid', 'get_activation',
-           'builtin_activations']
+__all__ = ['Activation', 'DiracDerivative', 'relu', 'leaky_relu', 'abs_', 'erf', 'tanh', 'identity', 'softplus', 'gelu',
+           'sigmoid', 'sin', 'cos', 'gaussian', 'exp', 'step', 'sign', 'rectified_monomial', 'polynomial', 'monomial',
+           'check_elementwise', 'get_activation', 'builtin_activations']
 
 # %% ../nbs/00_activations.ipynb #2f041b44
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -31,8 +33,6 @@ class Activation:
     fn: Callable  # σ, elementwise: maps an array to an array of the same shape
     deriv: Callable | None = None  # σ̇; None takes it by autodiff of `fn`
     params: tuple = ()  # the built-in's parameters as ((name, value), ...), part of its identity
-    dual: Callable | None = None  # closed form (q1, q2, s12, ρ) ↦ (E[σ(u)σ(v)], E[σ̇(u)σ̇(v)]); None: quadrature
-    kinks: tuple = ()  # points where σ or σ̇ is not smooth (the quadrature splits its rule there)
     dual: Callable | None = None  # closed form (q1, q2, s12, ρ) ↦ (E[σ(u)σ(v)], E[σ̇(u)σ̇(v)]); None: quadrature
     kinks: tuple = ()  # points where σ or σ̇ is not smooth (the quadrature splits its rule there)
 
@@ -52,9 +52,9 @@ class Activation:
         return self.dual is not None
 
     @property
-    def has_closed_form(self) -> bool:
-        "True when the activation carries a closed-form `dual` (then the kernels use it instead of quadrature)."
-        return self.dual is not None
+    def derivative_is_dirac(self) -> bool:
+        "True when σ̇ is a Dirac delta (sign, step): `derivative` raises, and only the `dual` knows E[σ̇σ̇]."
+        return isinstance(self.deriv, DiracDerivative)
 
     @property
     def builtin(self) -> bool:
@@ -73,6 +73,18 @@ class Activation:
         ps = ', '.join(f'{k}={v!r}' for k, v in self.params)
         return f"Activation('{self.name}'{', ' + ps if ps else ''})"
 
+# %% ../nbs/00_activations.ipynb #e53f5096
+@dataclasses.dataclass(frozen=True)
+class DiracDerivative:
+    "σ̇ = weight·δ(z) of an activation that jumps at 0: a distribution, not a function, so calling it raises."
+    name: str  # the activation's name, for the message
+    weight: float  # the size of the jump
+
+    def __call__(self, z):
+        raise ValueError(f"{self.name}: σ̇ = {self.weight:g}·δ(z) is a Dirac delta, not a function. Autodiff of σ gives 0 "
+                         "almost everywhere; the limit kernels use the closed-form dual, where E[σ̇(u)σ̇(v)] is the "
+                         "density at the origin (+inf on the diagonal). Quadrature and random features cannot use it.")
+
 # %% ../nbs/00_activations.ipynb #312fd560
 def _make(name, fn, deriv, params=(), dual=None, kinks=()):
     "A built-in `Activation`, marked as such (the mark is not a dataclass field, so `dataclasses.replace` drops it)."
@@ -80,16 +92,32 @@ def _make(name, fn, deriv, params=(), dual=None, kinks=()):
     object.__setattr__(act, '_builtin', True)
     return act
 
+def _real(name, v):
+    "A finite real parameter as a float, or an error naming it."
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real): raise TypeError(f'{name} must be a real number, got {v!r}')
+    if not math.isfinite(v): raise ValueError(f'{name} must be finite, got {v!r}')
+    return float(v)
+
+def _order(name, n):
+    "A non-negative integer parameter, or an error naming it."
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral): raise TypeError(f'{name} must be a non-negative integer, got {n!r}')
+    if n < 0: raise ValueError(f'{name} must be a non-negative integer, got {n!r}')
+    return int(n)
+
+def _float_like(z):
+    "The floating dtype σ̇ returns for input z."
+    return jnp.result_type(z, float)
+
 def relu():
     "ReLU, σ(z) = max(0, z), with σ̇(0) = 0."
-    return _make('relu', jax.nn.relu, lambda z: (jnp.asarray(z) > 0).astype(jnp.result_type(z, float)), dual=relu_dual, kinks=(0.0,))
+    return _make('relu', jax.nn.relu, lambda z: (jnp.asarray(z) > 0).astype(_float_like(z)), dual=relu_dual, kinks=(0.0,))
 
 def leaky_relu(negative_slope: float = 0.01):
     "Leaky ReLU, σ(z) = z for z > 0 and a·z otherwise."
     a = float(negative_slope)
     if not math.isfinite(a): raise ValueError(f'negative_slope must be finite, got {negative_slope!r}')
     return _make('leaky_relu', lambda z: jnp.where(z > 0, z, a * z),
-                 lambda z: jnp.where(jnp.asarray(z) > 0, 1.0, a).astype(jnp.result_type(z, float)),
+                 lambda z: jnp.where(jnp.asarray(z) > 0, 1.0, a).astype(_float_like(z)),
                  (('negative_slope', a),), functools.partial(leaky_relu_dual, a=a), (0.0,))
 
 def abs_():
@@ -106,10 +134,10 @@ def tanh():
 
 def identity():
     "The identity σ(z) = z: a deep linear network."
-    return _make('identity', lambda z: z, lambda z: jnp.ones_like(z, dtype=jnp.result_type(z, float)), dual=identity_dual)
+    return _make('identity', lambda z: z, lambda z: jnp.ones_like(z, dtype=_float_like(z)), dual=identity_dual)
 
 def softplus(temperature: float = 1.0):
-    "Softplus with temperature t, σ_t(z) = log(1 + exp(t z)) / t (seed 002, footnote 2)."
+    "Softplus with temperature t, σ_t(z) = log(1 + exp(t z)) / t (Pleiss' lecture notes, footnote 2)."
     t = float(temperature)
     if not (math.isfinite(t) and t > 0): raise ValueError(f'temperature must be a positive finite number, got {temperature!r}')
     return _make('softplus', lambda z: jax.nn.softplus(t * z) / t, lambda z: jax.nn.sigmoid(t * z),
@@ -118,18 +146,113 @@ def softplus(temperature: float = 1.0):
 def gelu():
     "GELU, σ(z) = z Φ(z) with Φ the standard normal CDF (the exact form, not the tanh approximation)."
     return _make('gelu', lambda z: jax.nn.gelu(z, approximate=False),
-                 lambda z: jsp.ndtr(z) + z * jnp.exp(-jnp.square(z) / 2) / math.sqrt(2 * math.pi))
+                 lambda z: jsp.ndtr(z) + z * jnp.exp(-jnp.square(z) / 2) / math.sqrt(2 * math.pi), dual=gelu_dual)
 
 def sigmoid():
     "The logistic sigmoid."
     return _make('sigmoid', jax.nn.sigmoid, lambda z: jax.nn.sigmoid(z) * (1 - jax.nn.sigmoid(z)))
 
+# %% ../nbs/00_activations.ipynb #9f06fe58
+def sin(a: float = 1.0, b: float = 1.0, c: float = 0.0):
+    "a·sin(b z + c), neural-tangents' `Sin(a, b, c)`."
+    a, b, c = _real('a', a), _real('b', b), _real('c', c)
+    return _make('sin', lambda z: a * jnp.sin(b * z + c), lambda z: a * b * jnp.cos(b * z + c),
+                 (('a', a), ('b', b), ('c', c)), functools.partial(sin_dual, a=a, b=b, c=c))
+
+def cos(a: float = 1.0, b: float = 1.0, c: float = 0.0):
+    "a·cos(b z + c) = a·sin(b z + c + π/2), neural-tangents' `Cos(a, b, c)`."
+    a, b, c = _real('a', a), _real('b', b), _real('c', c)
+    return _make('cos', lambda z: a * jnp.cos(b * z + c), lambda z: -a * b * jnp.sin(b * z + c),
+                 (('a', a), ('b', b), ('c', c)), functools.partial(sin_dual, a=a, b=b, c=c + math.pi / 2))
+
+def gaussian(a: float = 1.0, b: float = -1.0):
+    "The Gaussian a·exp(b z²) with b < 0, neural-tangents' `Gaussian(a, b)`."
+    a, b = _real('a', a), _real('b', b)
+    if not b < 0: raise ValueError(f'b must be negative (σ = a·exp(b z²) is a Gaussian for b < 0), got {b!r}')
+    return _make('gaussian', lambda z: a * jnp.exp(b * jnp.square(z)), lambda z: 2 * a * b * z * jnp.exp(b * jnp.square(z)),
+                 (('a', a), ('b', b)), functools.partial(gaussian_dual, a=a, b=b))
+
+def exp(a: float = 1.0, b: float = 1.0):
+    "a·exp(b z), neural-tangents' `Exp(a, b)`."
+    a, b = _real('a', a), _real('b', b)
+    return _make('exp', lambda z: a * jnp.exp(b * z), lambda z: a * b * jnp.exp(b * z), (('a', a), ('b', b)),
+                 functools.partial(exp_dual, a=a, b=b))
+
+def step():
+    "The Heaviside step 1[z > 0] (step(0) = 0); σ̇ = δ is not a function (`derivative` raises)."
+    return _make('step', lambda z: (jnp.asarray(z) > 0).astype(_float_like(z)), DiracDerivative('step', 1.0),
+                 dual=step_dual, kinks=(0.0,))
+
+def sign():
+    "sign(z) (sign(0) = 0); σ̇ = 2δ is not a function (`derivative` raises)."
+    return _make('sign', lambda z: jnp.sign(z).astype(_float_like(z)), DiracDerivative('sign', 2.0), dual=sign_dual, kinks=(0.0,))
+
+def rectified_monomial(n: int = 2):
+    "max(0, z)^n (Cho and Saul's arc-cosine kernel of order n); n = 0 is `step` and n = 1 is `relu`."
+    n = _order('n', n)
+    if n == 0: return step()
+    if n == 1: return relu()
+    return _make('rectified_monomial', lambda z: jnp.maximum(z, 0) ** n, lambda z: n * jnp.maximum(z, 0) ** (n - 1),
+                 (('n', n),), functools.partial(rectified_monomial_dual, n=n), (0.0,))
+
+def polynomial(coef=(1.0, 1.0, 0.5)):  # c_0, c_1, …, lowest power first (default: the quadratic Taylor polynomial of exp)
+    "The polynomial Σ c_k z^k, neural-tangents' `Polynomial(coef)`."
+    if isinstance(coef, (str, bytes)) or not hasattr(coef, '__len__') or len(coef) == 0:
+        raise TypeError(f'coef must be a non-empty sequence of real numbers (lowest power first), got {coef!r}')
+    coef = tuple(_real(f'coef[{i}]', c) for i, c in enumerate(coef))
+    dcoef = tuple(k * c for k, c in enumerate(coef))[1:] or (0.0,)
+    return _make('polynomial', lambda z: horner(coef, z), lambda z: horner(dcoef, jnp.asarray(z, _float_like(z))),
+                 (('coef', coef),), functools.partial(polynomial_dual, coef=coef))
+
+def monomial(n: int = 2):
+    "z^n, neural-tangents' `Monomial(n)` (any n ≥ 0)."
+    n = _order('n', n)
+    coef = (0.0,) * n + (1.0,)
+    return _make('monomial', lambda z: z ** n, lambda z: n * z ** (n - 1) if n > 0 else jnp.zeros_like(z, dtype=_float_like(z)),
+                 (('n', n),), functools.partial(polynomial_dual, coef=coef))
+
 _BUILTINS = {'relu': relu, 'leaky_relu': leaky_relu, 'abs': abs_, 'erf': erf, 'tanh': tanh,
-             'identity': identity, 'softplus': softplus, 'gelu': gelu, 'sigmoid': sigmoid}
+             'identity': identity, 'softplus': softplus, 'gelu': gelu, 'sigmoid': sigmoid,
+             'sin': sin, 'cos': cos, 'gaussian': gaussian, 'exp': exp, 'step': step, 'sign': sign,
+             'rectified_monomial': rectified_monomial, 'monomial': monomial, 'polynomial': polynomial}
 
 # %% ../nbs/00_activations.ipynb #6e36a4af
+_PROBE = ((-2.5, -0.7, 0.0), (0.3, 1.1, 2.9))  # includes 0, where kinked functions are defined by convention
+_ELEMENTWISE_OK = weakref.WeakKeyDictionary()  # callables that passed the check
+
+def check_elementwise(fn: Callable):
+    "Raise a `ValueError` naming `activation` unless fn keeps shape, returns real floats and acts on each entry alone."
+    try:
+        if _ELEMENTWISE_OK.get(fn): return
+    except TypeError: pass  # not weak-referenceable (or not hashable): check every time
+    probe = jnp.asarray(_PROBE, jnp.float32)
+    try:
+        out = jnp.asarray(fn(probe))
+        each = jax.vmap(jax.vmap(fn))(probe)
+    except Exception as e:
+        raise ValueError(f'activation: the callable failed on a (2, 3) float32 array or on its entries one at a time '
+                         f'(jax.vmap over scalars); it must be an elementwise JAX function. {type(e).__name__}: {e}') from e
+    if out.shape != probe.shape or jnp.shape(each) != probe.shape:
+        raise ValueError(f'activation must be elementwise: on an array of shape (2, 3) it returned shape {out.shape}')
+    if not jnp.issubdtype(out.dtype, jnp.floating):
+        raise ValueError(f'activation must return real floating-point values, got dtype {out.dtype}')
+    if isinstance(out, jax.core.Tracer) or isinstance(each, jax.core.Tracer): return  # closes over traced values: shapes only
+    a, b = np.asarray(out, np.float64), np.asarray(each, np.float64)
+    scale = 1 + np.max(np.abs(a[np.isfinite(a)]), initial=0.0)
+    if not np.allclose(a, b, rtol=1e-5, atol=1e-6 * scale, equal_nan=True):
+        raise ValueError('activation must be elementwise: f(z) differs from f applied to each entry of z separately '
+                         f'(jax.vmap over scalars): {a.ravel()} against {b.ravel()}')
+    try: _ELEMENTWISE_OK[fn] = True
+    except TypeError: pass
+
+def _check_kinks(kinks):
+    "kinks as a sorted tuple of distinct finite floats."
+    if isinstance(kinks, (str, bytes)) or not hasattr(kinks, '__iter__'):
+        raise TypeError(f'kinks must be a sequence of finite numbers, e.g. (0.0,), got {kinks!r}')
+    return tuple(sorted({_real('kinks', k) for k in kinks}))
+
 def get_activation(spec: str | Activation | Callable = 'relu',  # a built-in's name, an `Activation`, or an elementwise JAX callable
-                   **params,  # parameters of a built-in, e.g. `temperature=2.0` for softplus
+                   **params,  # a built-in's parameters (e.g. `temperature=2.0` for softplus); `kinks=`, `dual=` for a callable
                   ) -> Activation:
     "The `Activation` named or wrapped by `spec`."
     if isinstance(spec, Activation):
@@ -142,8 +265,14 @@ def get_activation(spec: str | Activation | Callable = 'relu',  # a built-in's n
         try: return _BUILTINS[spec](**params)
         except TypeError as e: raise TypeError(f'activation {spec!r}: {e}') from None
     if callable(spec):
-        if params: raise TypeError('activation: keyword parameters are only for built-in names')
-        return Activation(getattr(spec, '__name__', 'custom'), spec)
+        extra = sorted(set(params) - {'kinks', 'dual'})
+        if extra: raise TypeError(f'activation: keyword parameters {extra} are only for built-in names (a callable takes kinks= and dual=)')
+        dual = params.get('dual')
+        if dual is not None and not callable(dual):
+            raise TypeError(f'dual must be a function (q1, q2, s12, rho) -> (E[σσ], E[σ̇σ̇]), got {type(dual).__name__}')
+        kinks = _check_kinks(params.get('kinks', ()))
+        check_elementwise(spec)
+        return Activation(getattr(spec, '__name__', 'custom'), spec, dual=dual, kinks=kinks)
     raise TypeError(f'activation must be a name, an Activation or a callable, got {type(spec).__name__}')
 
 def builtin_activations() -> list[str]:

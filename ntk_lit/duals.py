@@ -5,6 +5,7 @@
 # %% ../nbs/00b_closed_forms.ipynb #d2c6bc5c
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -14,7 +15,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['Expectations', 'snap', 'correlation', 'arccos', 'arcsin', 'relu_dual', 'leaky_relu_dual', 'abs_dual', 'erf_dual',
-           'identity_dual']
+           'identity_dual', 'gelu_dual', 'sin_dual', 'gaussian_dual', 'exp_dual', 'step_dual', 'sign_dual',
+           'arccos_polynomials', 'horner', 'arccos_J', 'rectified_monomial_dual', 'hermite_table', 'polynomial_dual']
 
 # %% ../nbs/00b_closed_forms.ipynb #bbd19e1f
 class Expectations(NamedTuple):
@@ -30,10 +32,12 @@ def snap(rho):
     return jnp.where(jnp.abs(rho) >= 1 - _SNAP * jnp.finfo(rho.dtype).eps, jnp.sign(rho), rho)
 
 def correlation(k11, k12, k22):
-    "(s12, ρ): √k11·√k22 and the correlation k12/s12, snapped; ρ = 0 where s12 = 0."
+    "(s12, ρ): √k11·√k22 and the correlation k12/s12, snapped; ρ = 0 where s12 = 0, ±1 where k12 and s12 overflowed (inf/inf)."
     s12 = jnp.sqrt(k11) * jnp.sqrt(k22)
     pos = s12 > 0
-    return s12, jnp.where(pos, snap(k12 / jnp.where(pos, s12, 1)), 0)
+    rho = k12 / jnp.where(pos, s12, 1)
+    rho = jnp.where(jnp.isinf(k12) & jnp.isinf(s12), jnp.sign(k12), rho)  # so a layer after an overflow gives ±inf, not NaN
+    return s12, jnp.where(pos, snap(rho), 0)
 
 # %% ../nbs/00b_closed_forms.ipynb #25e75683
 _P = (1.66666666666666657415e-01, -3.25565818622400915405e-01, 2.01212532134862925881e-01,
@@ -91,3 +95,107 @@ def erf_dual(q1, q2, s12, rho):
 def identity_dual(q1, q2, s12, rho):
     "The identity: E[uv] = k12 and σ̇ ≡ 1."
     return Expectations(rho * s12, jnp.ones_like(rho * s12))
+
+# %% ../nbs/00b_closed_forms.ipynb #198d9a23
+def gelu_dual(q1, q2, s12, rho):
+    "GELU z Φ(z): E[σ̇σ̇] from the orthant probability of E[Φ(λu)Φ(μv)], E[σσ] by integrating it in k12 (Price)."
+    k = rho * s12
+    P = (1 + q1) * (1 + q2)
+    D = 1 + q1 + q2 + q1 * q2 * (1 - rho) * (1 + rho)  # P − k², at least 1
+    d = jnp.sqrt(D)
+    t = arcsin(k * (jax.lax.rsqrt(1 + q1) * jax.lax.rsqrt(1 + q2)))
+    ss = k / 4 + (k * t + (k * k + q1 * q2 * D) / (P * d)) / _TWO_PI
+    dd = 0.25 + (t + (k / d) * ((2 + q1 + q2) / P + 1 / D)) / _TWO_PI
+    return Expectations(ss, dd)
+
+def _var_diff_sum(q1, q2, s12, rho):
+    "Var(u − v) and Var(u + v), each a sum of non-negative terms (nothing cancels at ρ = ±1)."
+    dq = jnp.square(jnp.sqrt(q1) - jnp.sqrt(q2))
+    return dq + 2 * s12 * (1 - rho), dq + 2 * s12 * (1 + rho)
+
+def sin_dual(q1, q2, s12, rho, a=1.0, b=1.0, c=0.0):
+    "a·sin(b z + c): products of sines as cosines of b(u ± v), and E[cos(W + φ)] = cos φ·exp(−Var W / 2)."
+    vm, vp = _var_diff_sum(q1, q2, s12, rho)
+    em, ep = jnp.exp(-0.5 * b * b * vm), jnp.exp(-0.5 * b * b * vp)
+    x = 2 * b * b * rho * s12  # em = ep·e^x
+    small = jnp.abs(x) < 1
+    diff = jnp.where(small, ep * jnp.expm1(jnp.where(small, x, 0)), em - ep)  # em − ep without cancellation
+    s2, c2 = math.sin(c) ** 2, math.cos(c) ** 2
+    return Expectations(0.5 * a * a * (diff + 2 * s2 * ep), 0.5 * a * a * b * b * (diff + 2 * c2 * ep))
+
+def gaussian_dual(q1, q2, s12, rho, a=1.0, b=-1.0):
+    "a·exp(b z²), b < 0: the Gaussian integral det(I − 2bΛ)^(−1/2) and its k12-derivative."
+    c = -2 * b
+    D = 1 + c * (q1 + q2) + c * c * q1 * q2 * (1 - rho) * (1 + rho)  # det(I + cΛ), at least 1
+    r = jax.lax.rsqrt(D)
+    return Expectations(a * a * r, 4 * a * a * b * b * rho * s12 * r * r * r)
+
+def exp_dual(q1, q2, s12, rho, a=1.0, b=1.0):
+    "a·exp(b z): the moment generating function of u + v."
+    e = jnp.exp(0.5 * b * b * _var_diff_sum(q1, q2, s12, rho)[1])
+    return Expectations(a * a * e, a * a * b * b * e)
+
+# %% ../nbs/00b_closed_forms.ipynb #9385c9a4
+def _density_at_origin(s12, rho):
+    "The density of (u, v) at (0, 0), 1/(2π √(q1 q2 (1 − ρ²))); +inf where the pair is degenerate (|ρ| = 1, a zero variance)."
+    return 1 / (_TWO_PI * (s12 * jnp.sqrt((1 - rho) * (1 + rho))))  # 1/0 = inf in IEEE arithmetic, never NaN
+
+def step_dual(q1, q2, s12, rho):
+    "The step 1[z > 0]: Sheppard's orthant probability; σ̇ = δ, so E[σ̇σ̇] is the density at the origin (+inf at |ρ| = 1)."
+    return Expectations(jnp.where(s12 > 0, arccos(-rho) / _TWO_PI, 0), _density_at_origin(s12, rho))
+
+def sign_dual(q1, q2, s12, rho):
+    "sign(z) = 2·step(z) − 1: the arcsine law; σ̇ = 2δ (+inf at |ρ| = 1)."
+    return Expectations(jnp.where(s12 > 0, (2 / math.pi) * arcsin(rho), 0), 4 * _density_at_origin(s12, rho))
+
+# %% ../nbs/00b_closed_forms.ipynb #a05e1639
+@functools.lru_cache(maxsize=None)
+def arccos_polynomials(n: int):  # the order of the arc-cosine kernel, n ≥ 0
+    "Integer coefficients (lowest power first) of A_n, B_n with J_n(θ) = sin θ·A_n(cos θ) + (π − θ)·B_n(cos θ)."
+    P = np.polynomial.polynomial
+    A, B = np.array([0], dtype=object), np.array([1], dtype=object)  # J_0 = π − θ
+    d = lambda p: P.polysub(P.polyder(p), P.polymulx(P.polymulx(P.polyder(p)))) if len(p) > 1 else np.array([0], dtype=object)
+    for m in range(1, n + 1):  # (1 − ρ²) p′ is d(p)
+        A, B = P.polyadd(P.polyadd(P.polymulx(A) * (2 * m - 2), d(A)), B), P.polyadd(P.polymulx(B) * (2 * m - 1), d(B))
+    trim = lambda p: tuple(int(c) for c in np.trim_zeros(np.asarray(p, dtype=object), 'b')) or (0,)
+    return trim(A), trim(B)
+
+def horner(coef, x):
+    "Σ coef[i] x^i by Horner's rule (coefficients lowest power first)."
+    out = jnp.zeros_like(x) + coef[-1]
+    for c in coef[-2::-1]: out = out * x + c
+    return out
+
+def arccos_J(n, rho):
+    "Cho and Saul's angular function J_n at θ = arccos ρ."
+    A, B = arccos_polynomials(n)
+    return jnp.sqrt((1 - rho) * (1 + rho)) * horner(A, rho) + arccos(-rho) * horner(B, rho)
+
+def rectified_monomial_dual(q1, q2, s12, rho, n=2):
+    "max(0, z)^n for n ≥ 2: the arc-cosine kernels of orders n and n − 1 (σ̇ = n·max(0, z)^(n−1))."
+    if n < 2: raise ValueError(f'n must be at least 2 here (order 0 is step_dual, order 1 relu_dual), got {n!r}')
+    times = lambda a, b: jnp.where((a == 0) | (b == 0), 0, a * b)  # J_n(−1) = 0 exactly, also when s12 overflowed to inf
+    return Expectations(times(s12 ** n, arccos_J(n, rho)) / _TWO_PI, n * n * times(s12 ** (n - 1), arccos_J(n - 1, rho)) / _TWO_PI)
+
+# %% ../nbs/00b_closed_forms.ipynb #f6a6e54f
+@functools.lru_cache(maxsize=None)
+def hermite_table(coef: tuple):  # the polynomial's coefficients c_0, c_1, …, lowest power first
+    "The coefficients of h_k (lowest power of q first), k = 0…deg, with p(√q z) = Σ_k q^(k/2) h_k(q) He_k(z)."
+    n = len(coef) - 1
+    return tuple(tuple(float(coef[k + 2 * j]) * (math.factorial(k + 2 * j) // (math.factorial(k) * math.factorial(j) * 2 ** j))
+                       for j in range((n - k) // 2 + 1)) for k in range(n + 1))
+
+def _wick(coef, q1, q2, k12):
+    "E[p(u) p(v)] = Σ_k k! k12^k h_k(q1) h_k(q2); a term with a zero factor is 0, so overflow gives ±inf, not 0·inf = NaN."
+    total = jnp.zeros_like(k12)
+    for k, row in enumerate(hermite_table(tuple(coef))):
+        if not any(row): continue
+        f = (math.factorial(k) * k12 ** k, horner(row, q1), horner(row, q2))
+        total = total + jnp.where((f[0] == 0) | (f[1] == 0) | (f[2] == 0), 0, f[0] * f[1] * f[2])
+    return total
+
+def polynomial_dual(q1, q2, s12, rho, coef=(0.0, 1.0)):
+    "p(z) = Σ c_m z^m: both expectations by Wick's theorem in the Hermite basis (σ̇ = p′ is a polynomial too)."
+    k12 = rho * s12
+    dcoef = tuple(m * c for m, c in enumerate(coef))[1:] or (0.0,)
+    return Expectations(_wick(coef, q1, q2, k12), _wick(dcoef, q1, q2, k12))

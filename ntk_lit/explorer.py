@@ -24,11 +24,17 @@ from .gradient_flow import gradient_descent
 from .tour import TourConfig, tour_data
 
 # %% auto #0
-__all__ = ['WIDTHS', 'MEMORY_LIMIT', 'ExplorerConfig', 'explorer_inputs', 'explorer_params', 'kernel_rows', 'readout',
-           'drift_sweep', 'draw_kernels', 'draw_training', 'figure_png', 'Explorer', 'explorer']
+__all__ = ['WIDTHS', 'EXPLORER_ACTIVATIONS', 'MEMORY_LIMIT', 'ExplorerConfig', 'explorer_inputs', 'explorer_params',
+           'kernel_rows', 'readout', 'drift_sweep', 'draw_kernels', 'draw_training', 'figure_png', 'Explorer',
+           'explorer']
 
 # %% ../nbs/93_explorer.ipynb #5401e185
 WIDTHS = tuple(2 ** e for e in range(4, 14))  # the width slider's values, 16 … 8192
+# σ the explorer offers: the built-ins whose finite networks' kernels approach a finite limit at every slider setting.
+# Not sign and step (the limit NTK is +inf on the diagonal, and autodiff through a jump gives a different kernel), nor
+# exp, the monomials, polynomials and rectified monomials (their variances overflow within the depth and σ_w sliders).
+EXPLORER_ACTIVATIONS = ('abs', 'erf', 'gelu', 'identity', 'leaky_relu', 'relu', 'sigmoid', 'softplus', 'tanh')
+assert set(EXPLORER_ACTIVATIONS) <= set(builtin_activations())
 MEMORY_LIMIT = 2 * 2**30  # bytes of parameters, gradients and activations the explorer allows for all its networks at once
 
 def _integer(name, v, lo, hi=None):
@@ -65,8 +71,8 @@ class ExplorerConfig:
         for name, lo, hi in (('width', 1, None), ('depth', 1, 10), ('n_nets', 2, 64), ('input_dim', 2, 4096),
                              ('steps', 1, 10_000), ('n_train', 1, 64), ('n_gamma', 3, 2001), ('seed', 0, None)):
             object.__setattr__(self, name, _integer(name, getattr(self, name), lo, hi))
-        if self.activation not in builtin_activations():
-            raise ValueError(f'activation must be one of the built-ins {builtin_activations()}, got {self.activation!r}')
+        if self.activation not in EXPLORER_ACTIVATIONS:
+            raise ValueError(f'activation must be one of {list(EXPLORER_ACTIVATIONS)}, got {self.activation!r}')
         for name, pos in (('weight_std', True), ('beta', False), ('lr', True)):
             object.__setattr__(self, name, _real(name, getattr(self, name), pos))
         need = self.memory_estimate()
@@ -226,7 +232,7 @@ class Explorer:
             width=W.SelectionSlider(options=WIDTHS if c.width in WIDTHS else sorted(set(WIDTHS) | {c.width}), value=c.width,
                                     description='width n', **cu),
             depth=W.IntSlider(value=c.depth, min=1, max=10, description='hidden layers', **cu),
-            activation=W.Dropdown(options=builtin_activations(), value=c.activation, description='activation σ', style=cu['style']),
+            activation=W.Dropdown(options=list(EXPLORER_ACTIVATIONS), value=c.activation, description='activation σ', style=cu['style']),
             weight_std=W.FloatSlider(value=c.weight_std, min=0.25, max=3.0, step=0.05, description='σ_w', **cu),
             beta=W.FloatSlider(value=c.beta, min=0.0, max=2.0, step=0.05, description='β', **cu),
             n_nets=W.IntSlider(value=c.n_nets, min=2, max=32, description='networks', **cu),

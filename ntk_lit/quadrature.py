@@ -42,9 +42,11 @@ class Rule(NamedTuple):
 
 def graded(s_max: float,  # the largest standard deviation the rule must resolve
            level: int = 0,  # the finest feature scale is 2^-level
-           deg: int = 8):  # Gauss–Legendre nodes per panel
+           deg: int = 8,  # Gauss–Legendre nodes per panel
+           kinked: bool = False):  # the activation declares kinks: at least 6 grades, so that a smoothed step is resolved over 32 of its widths
     "The graded `Rule` whose grades reach from the finest feature scale at standard deviation s_max to the base panels."
-    return Rule('graded', int(deg), int(level), max(1, math.ceil(math.log2(max(float(s_max), 1.0))) + int(level) + 2))
+    grades = max(1, math.ceil(math.log2(max(float(s_max), 1.0))) + int(level) + 2)
+    return Rule('graded', int(deg), int(level), max(grades, 6) if kinked else grades)
 
 @functools.lru_cache(maxsize=None)
 def _legendre(n): return np.polynomial.legendre.leggauss(n)
@@ -160,8 +162,8 @@ def default_tol(dtype) -> float:
     "The default tolerance of the quadrature: 1e-10 in float64, 1e-5 in float32."
     return 1e-10 if jnp.dtype(dtype) == jnp.float64 else 1e-5
 
-def _ladder(s_max):
-    return (Rule('hermite', 64), Rule('hermite', 128), graded(s_max, 0, 8), graded(s_max, 1, 12), graded(s_max, 2, 16))
+def _ladder(s_max, kinked):
+    return (Rule('hermite', 64), Rule('hermite', 128), *(graded(s_max, lv, d, kinked) for lv, d in ((0, 8), (1, 12), (2, 16))))
 
 def probes(variance_sets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Probe triples (q1, q2, ρ): in each set, every pair of its smallest, median and largest variance, with 15 correlations."
@@ -206,7 +208,7 @@ def choose_rule(act: Activation,  # the activation
     n = 1 << max(len(q1) - 1, 0).bit_length()  # padded to a power of two: few shapes compile
     pad = lambda a: np.concatenate([a, np.repeat(a[-1:], n - len(a))])
     s_max = math.sqrt(max(q1.max(), q2.max()))
-    ladder = _ladder(s_max)
+    ladder = _ladder(s_max, bool(act.kinks))
     with jax.enable_x64(True):
         args = [jnp.asarray(pad(a), jnp.float64) for a in (q1, q2, rho)]
         run = lambda r: [np.asarray(x)[:len(q1)] for pair in _probe(act, *args, r) for x in pair]
