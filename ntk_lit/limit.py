@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from functools import partial
 from typing import NamedTuple
 
@@ -159,8 +160,11 @@ def _diagonals(x, w, b, depth, act, method):
     w2, b2 = float(w) ** 2, float(b) ** 2
     q = w2 * np.sum(xs * xs, -1) / xs.shape[-1] + b2
     theta, sets = q.copy(), []
+    dirac = act.derivative_is_dirac and depth > 1
+    if dirac: warnings.warn(f'limit_kernels: σ̇ of {act.name} is a Dirac delta, so E[σ̇(u)σ̇(v)] is the density at 0: the NTK is +inf '
+                            'on the diagonal (and wherever two points have correlation ±1); the NNGP kernel is finite', RuntimeWarning, stacklevel=3)
     for layer in range(1, depth + 1):
-        worst = max(np.max(q, initial=0.0), np.max(theta, initial=0.0))
+        worst = max(np.max(q, initial=0.0), 0.0 if dirac else np.max(theta, initial=0.0))
         if not np.isfinite(worst) or worst > big:
             raise OverflowError(f'limit_kernels overflows: Σ(x, x) or Θ(x, x) reaches {worst:.3g} at layer {layer}, beyond the range of '
                                 f'{jnp.dtype(x.dtype).name} (max {big * 4:.3g}): the kernel cannot be represented. Lower weight_std '

@@ -122,6 +122,7 @@ def _setup(rule, *arrays):
 
 def _graded(act: Activation, q1, q2, rho, rule: Rule) -> Expectations:
     "E[σ(u)σ(v)], E[σ̇(u)σ̇(v)] by the nested graded rule."
+    q1, q2 = jnp.maximum(q1, q2), jnp.minimum(q1, q2)  # the larger variance outside: exactly symmetric in (u, v)
     xw, zero, l0, inv, cap, clip = _setup(rule, q1, q2, rho)
     s1, s2 = jnp.sqrt(q1) + zero, jnp.sqrt(q2) + zero
     tau = s2 * jnp.sqrt(jnp.maximum((1 - rho) * (1 + rho), 0))
