@@ -152,7 +152,7 @@ def _check_out(out, n1, n2):
             raise ValueError(f'out: the {name} array must have shape {(n1, n2)}, got {getattr(o, "shape", type(o).__name__)}')
     return tuple(out)
 
-# %% ../nbs/06_limit.ipynb
+# %% ../nbs/06_limit.ipynb #8c102fee
 def _diagonals(x, w, b, depth, act, method):
     "Σ^(l)(x, x) for l = 1..L − 1, each point (float64, host side); OverflowError if Σ or Θ leaves the range of x's dtype."
     big = float(jnp.finfo(x.dtype).max) / 4
